@@ -1,0 +1,98 @@
+"""The Python door: `ledger.open(url)` returns a Ledger whose methods return plain values and DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import pandas as pd
+
+from ledger import services
+from ledger.config import database_url
+from ledger.db.engine import make_engine
+from ledger.db.uow import UnitOfWork
+from ledger.domain.calendars import FiscalCalendar, Grain
+from ledger.io.output import amount_decimal
+from ledger.progress import Progress, silent
+from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest
+
+
+class Ledger:
+    """A ledger database (SQLite file or PostgreSQL). Use as a context manager, or call close()."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = database_url(url)
+        self.engine = make_engine(self.url)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.url)
+
+    def init(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema; returns (revision before, revision after)."""
+        return services.init_schema(self.engine)
+
+    def seed(self, progress: Progress = silent) -> ImportSummary:
+        """Load the bundled seeds; loading twice changes nothing."""
+        return services.seed(self.unit_of_work, progress)
+
+    def import_file(self, *paths: Path | str, progress: Progress = silent) -> ImportSummary:
+        """Import CSV or YAML files in one transaction (a bad file writes nothing)."""
+        return services.import_files(self.unit_of_work, paths, progress)
+
+    def schedule(
+        self,
+        by: Grain | str = Grain.YEAR,
+        agreements: Sequence[str] = (),
+        payer: str | None = None,
+        payee: str | None = None,
+        fiscal_calendar: str | FiscalCalendar = "payer",
+    ) -> pd.DataFrame:
+        """Schedule lines with exact amounts: `amount_minor` (int64) and `amount` (Decimal).
+
+        Columns: agreement_id, period, period_start, period_end (inclusive),
+        amount_minor, currency, amount.
+        """
+        frame = services.schedule(
+            self.unit_of_work,
+            ScheduleRequest(Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar)),
+        )
+        frame["amount"] = pd.Series(
+            amount_decimal(frame["amount_minor"], frame["currency"]), index=frame.index, dtype=object
+        )
+        return frame
+
+    def agreements(self) -> pd.DataFrame:
+        """Every agreement: parties, amount (minor units and Decimal), term, profile, status."""
+        frame = services.agreements(self.unit_of_work)
+        disclosed = frame["amount_minor"].notna()
+        frame["amount"] = None
+        frame.loc[disclosed, "amount"] = pd.Series(
+            amount_decimal(frame.loc[disclosed, "amount_minor"].astype("int64"), frame.loc[disclosed, "currency"]),
+            index=frame.index[disclosed],
+            dtype=object,
+        )
+        return frame
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def fiscal_choice(value: str | FiscalCalendar) -> FiscalChoice:
+    """'payer', 'payee' or a calendar spec such as 'jun' or '52-53:jan:sun:last'."""
+    if isinstance(value, FiscalCalendar):
+        return value
+    if value == "payer":
+        return "payer"
+    if value == "payee":
+        return "payee"
+    return FiscalCalendar.parse(value)

@@ -1,0 +1,300 @@
+"""The `ledger` command: parse, call the service, render. Heavy libraries load inside the commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledger.config import DEFAULT_URL, ENV_URL
+from ledger.errors import LedgerError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ledger.api import Ledger
+    from ledger.progress import Progress
+
+app = typer.Typer(
+    name="ledger",
+    help="Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+GRAINS = ["month", "quarter", "year", "fiscal-year", "contract-year"]
+FORMATS = ["table", "csv", "json"]
+
+
+class State:
+    url: str | None = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ledger import __version__
+
+        typer.echo(f"ledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", metavar="URL", help=f"Database URL (else ${ENV_URL}, else {DEFAULT_URL}).", show_default=False
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules."""
+    State.url = db
+
+
+def _open() -> Ledger:
+    from ledger.api import Ledger
+
+    return Ledger(State.url)
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+def _progress_bars() -> tuple[Progress, Callable[[], None]]:
+    """A rich progress display on stderr when it is a terminal; silent otherwise."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    display = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=not console.is_terminal, transient=True,
+    )  # fmt: skip
+    display.start()
+
+    def stage(description: str, total: int | None) -> Callable[[int], None]:
+        task = display.add_task(description, total=total)
+        return lambda n: display.advance(task, n)
+
+    return stage, display.stop
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def init() -> None:
+    """Create the ledger's schema in the database, or upgrade it to the newest version."""
+    with _open() as book:
+        before, after = book.init()
+    if before == after:
+        _say(f"schema already at the newest revision {after}: {book.url}")
+    else:
+        _say(f"schema {'created' if before is None else 'upgraded from ' + before} at revision {after}: {book.url}")
+
+
+@app.command()
+def seed() -> None:
+    """Load the bundled seeds: the founding example and the publicly reported deals, with sources."""
+    stage, stop = _progress_bars()
+    try:
+        with _open() as book:
+            summary = book.seed(progress=stage)
+    finally:
+        stop()
+    _say(f"seeded {book.url}: {summary.describe()}")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="CSV or YAML files of agreements.")],
+) -> None:
+    """Import agreements (CSV or YAML) in one transaction: one bad row and nothing is written.
+
+    CSV columns: agreement_id, kind, payer, payee, amount, currency,
+    start_date, and term_months or end_date (inclusive); optional profile,
+    basis, resource, amount_qualifier, relation_to, relation_kind,
+    source_url, notes and more (see the README). Unknown parties are created.
+    Re-importing an agreement updates it; unchanged agreements are left alone.
+    """
+    stage, stop = _progress_bars()
+    try:
+        with _open() as book:
+            summary = book.import_file(*files, progress=stage)
+    finally:
+        stop()
+    _say(f"imported {', '.join(map(str, files))}: {summary.describe()}")
+
+
+@app.command()
+def schedule(
+    by: Annotated[str, typer.Option("--by", help="Period size: " + ", ".join(GRAINS) + ".", metavar="GRAIN")] = "year",
+    agreement: Annotated[
+        list[str] | None, typer.Option("--agreement", "-a", metavar="ID", help="Only this agreement (repeatable).")
+    ] = None,
+    payer: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only agreements paid by NAME or its subsidiaries.")
+    ] = None,
+    payee: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only agreements paid to NAME or its subsidiaries.")
+    ] = None,
+    fiscal_calendar: Annotated[
+        str,
+        typer.Option(
+            "--fiscal-calendar",
+            metavar="WHOSE",
+            help="For --by fiscal-year: 'payer', 'payee', or a calendar such as 'jun' or '52-53:jan:sun:last'.",
+        ),
+    ] = "payer",
+    fmt_name: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """Print amortized schedules: one line per agreement and period, amounts exact to the cent.
+
+    CSV columns: agreement_id, period, period_start, period_end (inclusive), amount, currency.
+    """
+    from ledger import services
+    from ledger.api import fiscal_choice
+    from ledger.domain.calendars import Grain
+
+    grain = _choice("--by", by, GRAINS)
+    fmt = _choice("--format", fmt_name, FORMATS)
+    request = services.ScheduleRequest(
+        Grain(grain), tuple(agreement or ()), payer, payee, _fiscal(fiscal_choice, fiscal_calendar)
+    )
+    with _open() as book:
+        frame = services.schedule(book.unit_of_work, request)
+    with _output(output) as out:
+        _render_schedule(frame, fmt, grain, out)
+    if output is not None:
+        _say(f"wrote {len(frame)} schedule lines to {output}")
+
+
+def _fiscal(parse: Callable[[str], Any], value: str) -> Any:
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--fiscal-calendar") from None
+
+
+def _choice(option: str, value: str, allowed: list[str]) -> str:
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return value
+
+
+def _render_schedule(frame: pd.DataFrame, fmt: str, grain: str, out: IO[str]) -> None:
+    from ledger.io import output
+
+    text = output.schedule_for_output(frame)
+    if fmt == "csv":
+        output.write_csv(text, out)
+    elif fmt == "json":
+        output.write_json({"by": grain, "lines": output.records(text)}, out)
+    else:
+        shown = text.assign(amount=[output.grouped_amount(a) for a in text["amount"]])
+        output.render_table(shown, out, title=f"Schedule by {grain}", right=["amount"])
+
+
+@app.command()
+def agreements(
+    fmt_name: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """List the agreements: parties, amount, qualifier, term, profile and status."""
+    from ledger import services
+    from ledger.io import output as out_
+
+    fmt = _choice("--format", fmt_name, FORMATS)
+    with _open() as book:
+        shown = out_.agreements_for_output(services.agreements(book.unit_of_work))
+    with _output(output) as out:
+        if fmt == "csv":
+            out_.write_csv(shown, out)
+        elif fmt == "json":
+            out_.write_json({"agreements": out_.records(shown)}, out)
+        else:
+            table = shown[["agreement_id", "kind", "payer", "payee", "amount", "currency", "start_date", "end_date"]]
+            table = table.assign(amount=[out_.grouped_amount(a) if a else "undisclosed" for a in table["amount"]])
+            out_.render_table(table, out, title="Agreements", right=["amount"])
+
+
+@app.command()
+def quickstart(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the yearly CSV.")
+    ] = Path("schedule.csv"),
+) -> None:
+    """The whole main job on the embedded default: create ./ledger.db, load the seeds, print the founding
+    example's yearly schedule and write every agreement's yearly schedule to schedule.csv."""
+    from ledger import services
+    from ledger.domain.calendars import Grain
+    from ledger.io import output as out_
+
+    if State.url is None:
+        State.url = DEFAULT_URL
+    with _open() as book:
+        book.init()
+        summary = book.seed()
+        founding = services.founding_example_keys()
+        everything = services.schedule(book.unit_of_work, services.ScheduleRequest(Grain.YEAR))
+    _say(f"ledger at {book.url}: {summary.describe()}")
+    mine = everything[everything["agreement_id"].isin(founding)]
+    text = out_.schedule_for_output(mine)
+    text = text.assign(amount=[out_.grouped_amount(a) for a in text["amount"]])[
+        ["agreement_id", "period", "amount", "currency"]
+    ]
+    out_.render_table(
+        text,
+        sys.stdout,
+        title="Founding example: yearly schedule",
+        right=["amount"],
+        caption="Tranches (tranche_of) are parts of their round, not additions to it.",
+    )
+    with _output(output) as handle:
+        out_.write_csv(out_.schedule_for_output(everything), handle)
+    agreements_count = everything["agreement_id"].nunique()
+    _say(f"wrote {len(everything)} yearly schedule lines of {agreements_count} agreements to {output}")
+
+
+def main() -> None:
+    """Entry point: run the app; LedgerErrors and unreachable databases become one-line errors, exit 1."""
+    try:
+        app()
+    except LedgerError as error:
+        for line in str(error).splitlines():
+            _say(f"error: {line}")
+        sys.exit(1)
+    except Exception as error:  # only database connection problems are expected here
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(error, OperationalError):
+            raise
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        _say(f"error: cannot use the database {State.url or 'from ' + ENV_URL + ' or ' + DEFAULT_URL}: {reason}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

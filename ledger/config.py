@@ -1,0 +1,17 @@
+"""Where the ledger's database is: --db URL, else LEDGER_DATABASE_URL, else ./ledger.db."""
+
+from __future__ import annotations
+
+import os
+
+ENV_URL = "LEDGER_DATABASE_URL"
+DEFAULT_URL = "sqlite:///ledger.db"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use, normalized so that plain `postgresql://` URLs use psycopg 3."""
+    url = explicit or os.environ.get(ENV_URL) or DEFAULT_URL
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

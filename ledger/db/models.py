@@ -1,0 +1,243 @@
+"""The relational schema, as SQLAlchemy typed models (the Alembic migrations create exactly this).
+
+Money is stored as BIGINT minor units (`*_minor` columns): exact on every
+backend, unlike NUMERIC on SQLite, which is stored as a float. Enumerations
+are text columns with CHECK constraints. Integer `id` columns are surrogate
+keys; the keys users see are `agreement.key`, `valuation.key`, `party.name`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ledger.domain.agreements import (
+    Basis,
+    Confidence,
+    Kind,
+    PartyKind,
+    Profile,
+    Qualifier,
+    RelationKind,
+    Status,
+    ValuationKind,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
+    """CHECK that `column` holds one of the enumeration's values."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name or column)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Currency(Base):
+    """ISO 4217 currencies the ledger accepts, with their minor-unit digits."""
+
+    __tablename__ = "currency"
+    __table_args__ = (CheckConstraint("minor_digits BETWEEN 0 AND 4", name="minor_digits"),)
+
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    minor_digits: Mapped[int] = mapped_column(Integer)
+
+
+class Party(Base):
+    """A company, fund or investor group; `parent_id` rolls it up (Amazon Web Services -> Amazon)."""
+
+    __tablename__ = "party"
+    __table_args__ = (
+        one_of("kind", PartyKind),
+        CheckConstraint("fiscal_year_end_month BETWEEN 1 AND 12", name="fiscal_year_end_month"),
+        CheckConstraint("fiscal_week_day BETWEEN 0 AND 6", name="fiscal_week_day"),
+        one_of("fiscal_week_rule", ("last", "nearest")),
+        CheckConstraint("(fiscal_week_day IS NULL) = (fiscal_week_rule IS NULL)", name="fiscal_week_pair"),
+        CheckConstraint("parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=PartyKind.COMPANY.value)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("party.id", ondelete="RESTRICT"))
+    fiscal_year_end_month: Mapped[int] = mapped_column(Integer, default=12)
+    fiscal_week_day: Mapped[int | None] = mapped_column(Integer)
+    fiscal_week_rule: Mapped[str | None] = mapped_column(String(10))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Agreement(Base):
+    """One deal between a payer and a payee. `end_date` is the term's last day (inclusive)."""
+
+    __tablename__ = "agreement"
+    __table_args__ = (
+        one_of("kind", Kind),
+        one_of("profile", Profile),
+        one_of("basis", Basis),
+        one_of("amount_qualifier", Qualifier),
+        one_of("status", Status),
+        one_of("confidence", Confidence),
+        CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+        CheckConstraint(
+            "(amount_minor IS NULL) = (amount_qualifier = 'undisclosed')", name="amount_disclosed_or_undisclosed"
+        ),
+        CheckConstraint("end_date >= start_date", name="end_after_start"),
+        CheckConstraint("term_months > 0", name="term_months_positive"),
+        CheckConstraint("payer_id <> payee_id", name="payer_is_not_payee"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="RESTRICT"), index=True)
+    payee_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="RESTRICT"), index=True)
+    resource: Mapped[str | None] = mapped_column(Text)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(ForeignKey("currency.code", ondelete="RESTRICT"))
+    amount_qualifier: Mapped[str] = mapped_column(String(20), default=Qualifier.EXACT.value)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    profile: Mapped[str] = mapped_column(String(20), default=Profile.STRAIGHT_LINE.value)
+    basis: Mapped[str] = mapped_column(String(10), default=Basis.MONTHLY.value)
+    status: Mapped[str] = mapped_column(String(20), default=Status.ANNOUNCED.value)
+    confidence: Mapped[str | None] = mapped_column(String(10))
+    announced_on: Mapped[dt.date | None] = mapped_column(Date)
+    participants: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    assumptions: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.current_timestamp())
+
+
+class AgreementSlice(Base):
+    """A dated tranche of a `tranches` or `ramp` agreement; the slices sum to the agreement's amount."""
+
+    __tablename__ = "agreement_slice"
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="end_after_start"),
+        CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+        CheckConstraint("weight >= 0", name="weight_non_negative"),
+    )
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    weight: Mapped[int | None] = mapped_column(Integer)
+
+
+class AgreementRelation(Base):
+    """`agreement_id` relates to the earlier (or parent) agreement `related_id` as `kind`."""
+
+    __tablename__ = "agreement_relation"
+    __table_args__ = (
+        one_of("kind", RelationKind),
+        UniqueConstraint("agreement_id", "related_id", "kind", name="uq_agreement_relation_pair"),
+        CheckConstraint("agreement_id <> related_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
+    related_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class ChipDetail(Base):
+    """Capacity of a chip or capacity deal: chip family, quantity (exact decimal text) and unit."""
+
+    __tablename__ = "chip_detail"
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
+    chip_family: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[str | None] = mapped_column(String(40))
+    unit: Mapped[str | None] = mapped_column(String(100))
+
+
+class Source(Base):
+    """A page a figure was read from."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class AgreementSource(Base):
+    __tablename__ = "agreement_source"
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="RESTRICT"), primary_key=True, index=True)
+
+
+class Valuation(Base):
+    """A valuation point of a party: pre-money, post-money, a secondary price or a stake's value."""
+
+    __tablename__ = "valuation"
+    __table_args__ = (
+        one_of("kind", ValuationKind),
+        one_of("amount_qualifier", Qualifier),
+        one_of("confidence", Confidence),
+        CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(ForeignKey("currency.code", ondelete="RESTRICT"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="RESTRICT"), index=True)
+    amount_qualifier: Mapped[str] = mapped_column(String(20), default=Qualifier.EXACT.value)
+    confidence: Mapped[str | None] = mapped_column(String(10))
+    notes: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ValuationSource(Base):
+    __tablename__ = "valuation_source"
+
+    valuation_id: Mapped[int] = mapped_column(ForeignKey("valuation.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="RESTRICT"), primary_key=True, index=True)
+
+
+class ScheduleLine(Base):
+    """The stored schedule: an agreement's amount in one calendar month (`month` is its first day).
+
+    Written by the ledger whenever an agreement changes; coarser periods are sums of months.
+    """
+
+    __tablename__ = "schedule_line"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)

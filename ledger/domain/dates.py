@@ -1,0 +1,79 @@
+"""Date arithmetic on months, for single dates and for numpy arrays of datetime64[D].
+
+The rule users rely on: adding months keeps the day of the month and clamps to
+the last day of the target month (Jan 31 + 1 month = Feb 28, or Feb 29 in a leap
+year). The scalar and array versions implement the same rule (a property test
+keeps them equal).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import numpy as np
+import numpy.typing as npt
+
+DateArray = npt.NDArray[np.datetime64]
+IntArray = npt.NDArray[np.int64]
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by `months` calendar months, clamped to the end of the target month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month0 = divmod(index, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return dt.date(year, month0 + 1, min(day.day, last))
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def as_days(values: object) -> DateArray:
+    """Anything date-like (dates, strings, datetime64, pandas) -> datetime64[D] array."""
+    return np.asarray(values, dtype="datetime64[D]")
+
+
+def month_index(days: DateArray) -> IntArray:
+    """Months since 1970-01 for each date (1970-01 -> 0)."""
+    return days.astype("datetime64[M]").astype(np.int64)
+
+
+def month_first_day(months: IntArray) -> DateArray:
+    """First day of each month index."""
+    return np.asarray(months, dtype=np.int64).astype("datetime64[M]").astype("datetime64[D]")
+
+
+def day_of_month(days: DateArray) -> IntArray:
+    """Day of the month, 1-based."""
+    offset: IntArray = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64)
+    return offset + 1
+
+
+def days_in_month(months: IntArray) -> IntArray:
+    """Number of days in each month index."""
+    months = np.asarray(months, dtype=np.int64)
+    return (month_first_day(months + 1) - month_first_day(months)).astype(np.int64)
+
+
+def add_months_array(days: DateArray, months: IntArray) -> DateArray:
+    """Vectorized `add_months`: keep the day of the month, clamp to the month's end."""
+    target = month_index(days) + np.asarray(months, dtype=np.int64)
+    day = np.minimum(day_of_month(days), days_in_month(target))
+    moved: DateArray = month_first_day(target) + (day - 1).astype("timedelta64[D]")
+    return moved
+
+
+def months_before(start: DateArray, when: DateArray) -> IntArray:
+    """How many of the dates start, start+1 month, start+2 months, ... fall before `when`.
+
+    0 when `when` <= start. This counts monthly instalments dated strictly
+    before `when`; with `when = add_months(start, n)` it is exactly n.
+    """
+    k = month_index(when) - month_index(start)
+    anniversary_day = np.minimum(day_of_month(start), days_in_month(month_index(when)))
+    count: IntArray = np.maximum(k + (day_of_month(when) > anniversary_day), 0)
+    return count

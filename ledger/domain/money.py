@@ -1,0 +1,118 @@
+"""Exact money: currencies and their minor units, decimal text <-> integer minor units."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+# ISO 4217 minor-unit digits for the currencies the ledger accepts. The first
+# migration seeds the `currency` table with the same list (a test keeps them equal).
+MINOR_DIGITS: Final[dict[str, int]] = {
+    "AED": 2, "AUD": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0, "CNY": 2,
+    "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2,
+    "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "MXN": 2, "MYR": 2,
+    "NOK": 2, "NZD": 2, "OMR": 3, "PHP": 2, "PLN": 2, "QAR": 2, "SAR": 2, "SEK": 2,
+    "SGD": 2, "THB": 2, "TND": 3, "TRY": 2, "TWD": 2, "USD": 2, "VND": 0, "ZAR": 2,
+}  # fmt: skip
+
+# Largest amount the ledger stores, in minor units: 10^17 (one quadrillion dollars
+# in cents). Sums of many such amounts still fit comfortably in 64 bits for any
+# realistic book, and the amortization kernel stays exact up to this bound.
+MAX_MINOR: Final[int] = 10**17
+
+_SCALE: Final = (1, 10, 100, 1000, 10_000)  # 10**digits, as ints for the type checker
+_DECIMAL_TEXT = re.compile(r"^(?P<sign>-)?(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+
+
+def minor_digits(currency: str) -> int:
+    """Number of decimal digits of the currency's minor unit (2 for USD, 0 for JPY)."""
+    try:
+        return MINOR_DIGITS[currency]
+    except KeyError:
+        raise ValueError("an ISO 4217 currency code the ledger knows, like USD or EUR") from None
+
+
+def parse_amount(value: object, currency: str, *, allow_negative: bool = False) -> int:
+    """Exact decimal text (or int/Decimal) -> integer minor units of `currency`.
+
+    Raises ValueError whose message says what was expected. Floats are refused:
+    they cannot hold 99999999999.99 exactly.
+    """
+    digits = minor_digits(currency)
+    example = "100000000000" + ("." + "0" * digits if digits else "")
+    expected = f"a plain decimal with at most {digits} decimals for {currency}, like {example}"
+    minor = _to_minor(value, digits, expected)
+    if minor < 0 and not allow_negative:
+        raise ValueError(f"a non-negative amount ({expected})")
+    if abs(minor) > MAX_MINOR:
+        raise ValueError(f"an amount of at most {format_minor(MAX_MINOR, currency)} {currency}")
+    return minor
+
+
+def _to_minor(value: object, digits: int, expected: str) -> int:
+    if isinstance(value, bool | float):
+        raise ValueError(f"{expected} (written as text: floating-point numbers are not exact)")
+    if isinstance(value, int):
+        return value * _SCALE[digits]
+    if isinstance(value, Decimal):
+        scaled = value.scaleb(digits) if value.is_finite() else None
+        if scaled is None or scaled != scaled.to_integral_value():
+            raise ValueError(expected)
+        return int(scaled)
+    if isinstance(value, str):
+        match = _DECIMAL_TEXT.match(value.strip())
+        frac = (match["frac"] or "").rstrip("0") if match else ""
+        if match is None or len(frac) > digits:
+            raise ValueError(expected)
+        minor = int(match["int"]) * _SCALE[digits] + int(frac.ljust(digits, "0") or "0")
+        return -minor if match["sign"] else minor
+    raise ValueError(expected)
+
+
+def format_minor(minor: int, currency: str) -> str:
+    """Integer minor units -> plain decimal text with the currency's digits, e.g. '38000000000.00'."""
+    digits = minor_digits(currency)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(int(minor)), _SCALE[digits])
+    return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+def to_decimal(minor: int, currency: str) -> Decimal:
+    """Integer minor units -> exact Decimal with the currency's scale."""
+    return Decimal(int(minor)).scaleb(-minor_digits(currency))
+
+
+def format_minor_array(minor: npt.NDArray[np.int64], digits: int) -> npt.NDArray[np.str_]:
+    """Vectorized `format_minor` for one currency: int64 minor units -> decimal strings."""
+    minor = np.asarray(minor, dtype=np.int64)
+    sign = np.where(minor < 0, "-", "")
+    magnitude = np.abs(minor)
+    if digits == 0:
+        return np.char.add(sign, magnitude.astype(str))
+    whole, frac = np.divmod(magnitude, 10**digits)
+    text = np.char.add(np.char.add(sign, whole.astype(str)), ".")
+    return np.char.add(text, np.char.zfill(frac.astype(str), digits))
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount: integer minor units and an ISO currency code."""
+
+    minor: int
+    currency: str
+
+    @classmethod
+    def parse(cls, value: object, currency: str) -> Money:
+        return cls(parse_amount(value, currency), currency)
+
+    @property
+    def decimal(self) -> Decimal:
+        return to_decimal(self.minor, self.currency)
+
+    def __str__(self) -> str:
+        return f"{format_minor(self.minor, self.currency)} {self.currency}"

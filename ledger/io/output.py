@@ -1,0 +1,128 @@
+"""Writing schedules and listings as CSV, JSON or a terminal table; money always as exact decimal text."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from ledger.domain.money import MINOR_DIGITS, format_minor_array, to_decimal
+
+SCHEDULE_CSV_COLUMNS = ["agreement_id", "period", "period_start", "period_end", "amount", "currency"]
+
+
+class Format(enum.StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def amount_text(minor: pd.Series, currency: pd.Series) -> np.ndarray:
+    """Minor units -> decimal text with each row's currency digits (no separators, no exponent)."""
+    minor_values = minor.to_numpy(dtype=np.int64)
+    currencies = currency.to_numpy(dtype=object)
+    out = np.empty(len(minor_values), dtype=object)
+    for code in pd.unique(currencies):
+        rows = currencies == code
+        out[rows] = format_minor_array(minor_values[rows], MINOR_DIGITS[code]).astype(object)
+    return out
+
+
+def amount_decimal(minor: pd.Series, currency: pd.Series) -> list[Decimal]:
+    """Minor units -> exact Decimals (for the Python API's DataFrames)."""
+    return [to_decimal(m, c) for m, c in zip(minor.tolist(), currency.tolist(), strict=True)]
+
+
+def date_text(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype="datetime64[D]").astype(str).astype(object)
+
+
+def schedule_for_output(frame: pd.DataFrame) -> pd.DataFrame:
+    """The schedule as text columns, exactly SCHEDULE_CSV_COLUMNS."""
+    return pd.DataFrame(
+        {
+            "agreement_id": frame["agreement_id"].to_numpy(dtype=object),
+            "period": frame["period"].to_numpy(dtype=object),
+            "period_start": date_text(frame["period_start"]),
+            "period_end": date_text(frame["period_end"]),
+            "amount": amount_text(frame["amount_minor"], frame["currency"]),
+            "currency": frame["currency"].to_numpy(dtype=object),
+        },
+        columns=SCHEDULE_CSV_COLUMNS,
+    )
+
+
+AGREEMENT_COLUMNS = [
+    "agreement_id", "kind", "payer", "payee", "amount", "currency", "amount_qualifier", "start_date", "end_date",
+    "term_months", "profile", "basis", "status", "confidence", "resource",
+]  # fmt: skip
+
+
+def agreements_for_output(frame: pd.DataFrame) -> pd.DataFrame:
+    """The agreement listing as text columns (AGREEMENT_COLUMNS); undisclosed amounts are empty."""
+    disclosed = frame["amount_minor"].notna().to_numpy()
+    amount = np.full(len(frame), None, dtype=object)
+    amount[disclosed] = amount_text(
+        frame.loc[disclosed, "amount_minor"].astype("int64"), frame.loc[disclosed, "currency"]
+    )
+    shown = frame.assign(
+        amount=amount,
+        start_date=date_text(frame["start_date"]),
+        end_date=date_text(frame["end_date"]),
+        term_months=frame["term_months"].astype("Int64").astype(object),
+    )
+    return shown[AGREEMENT_COLUMNS].astype(object).where(shown[AGREEMENT_COLUMNS].notna(), None)
+
+
+def write_csv(frame: pd.DataFrame, out: IO[str]) -> None:
+    frame.to_csv(out, index=False, lineterminator="\n")
+
+
+def write_json(payload: dict[str, Any], out: IO[str]) -> None:
+    json.dump(payload, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts; missing values become null."""
+    return [
+        {str(k): (None if v is None or v is pd.NA else v) for k, v in row.items()} for row in frame.to_dict("records")
+    ]
+
+
+def grouped_amount(text: str) -> str:
+    """'38000000000.00' -> '38,000,000,000.00' for people reading a table."""
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    grouped = f"{int(whole):,}"
+    return f"{sign}{grouped}.{frac}" if frac else f"{sign}{grouped}"
+
+
+def render_table(
+    frame: pd.DataFrame,
+    out: IO[str],
+    *,
+    title: str | None = None,
+    right: Sequence[str] = ("amount",),
+    wrap: Sequence[str] = ("payer", "payee", "resource", "notes"),
+    caption: str | None = None,
+) -> None:
+    """A readable table for a terminal (or any text stream). Only free-text columns may wrap."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if column in right else "left", no_wrap=column not in wrap)
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if v is None or v is pd.NA else str(v) for v in row))
+    console = Console(file=out)
+    # Ids and amounts are never cut: off a terminal, give the table the room it needs.
+    if not console.is_terminal:
+        console.width = 240
+    console.print(table)

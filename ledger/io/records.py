@@ -1,0 +1,491 @@
+"""Validated input records (one schema for CSV rows and YAML entries) and their conversion to domain values.
+
+Field-level checks are pydantic's; the rules that tie fields together (a term
+needs `term_months` or `end_date`, tranches must sum to the amount...) are
+checked while building the domain value, so that every problem names the
+column it is about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from ledger.domain.agreements import (
+    KINDS_PAID_AT_ONCE,
+    Agreement,
+    Basis,
+    Capacity,
+    Confidence,
+    Kind,
+    Party,
+    PartyKind,
+    Profile,
+    Qualifier,
+    Relation,
+    RelationKind,
+    Slice,
+    Source,
+    Status,
+    Term,
+    Valuation,
+    ValuationKind,
+    check_slices,
+    contract_year_slices,
+    ramp_slices,
+)
+from ledger.domain.calendars import FISCAL_SPEC_EXPECTED, FiscalCalendar
+from ledger.domain.dates import ONE_DAY
+from ledger.domain.money import MINOR_DIGITS, parse_amount
+from ledger.errors import DomainError, InputProblem
+
+T = TypeVar("T")
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
+_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+
+DATE_EXPECTED = "a date written YYYY-MM-DD, like 2026-03-01"
+KEY_EXPECTED = "an id of letters, digits and . _ : / - (at most 100 characters), like OAI-AWS-2026-02"
+
+
+def _date(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        raise ValueError(DATE_EXPECTED)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(DATE_EXPECTED)
+
+
+def _key(value: object) -> object:
+    if isinstance(value, str) and _KEY.match(value.strip()):
+        return value.strip()
+    raise ValueError(KEY_EXPECTED)
+
+
+def _decimal_text(value: object) -> object:
+    """Keep amounts as exact text; ints are fine, floats are refused (YAML readers never make them)."""
+    if isinstance(value, bool | float):
+        raise ValueError("a plain decimal written as text, like 100000000000.00")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+        return value.strip()
+    raise ValueError("a plain non-negative decimal without separators or exponent, like 100000000000.00")
+
+
+def _currency(value: object) -> object:
+    if isinstance(value, str) and value.strip().upper() in MINOR_DIGITS:
+        return value.strip().upper()
+    raise ValueError("an ISO 4217 currency code the ledger knows, like USD or EUR")
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _split(value: object) -> object:
+    """CSV cells hold lists as `a;b;c`."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+def _url(value: object) -> object:
+    if isinstance(value, str) and re.match(r"^https?://\S+$", value.strip()):
+        return value.strip()
+    raise ValueError("a web address starting with http:// or https://")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date)]
+Key = Annotated[str, BeforeValidator(_key)]
+DecimalText = Annotated[str, BeforeValidator(_decimal_text)]
+CurrencyCode = Annotated[str, BeforeValidator(_currency)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Url = Annotated[str, BeforeValidator(_url)]
+
+
+# Enumerations are read case-insensitively.
+Lower = BeforeValidator(_lower)
+KindField = Annotated[Kind, Lower]
+ProfileField = Annotated[Profile, Lower]
+BasisField = Annotated[Basis, Lower]
+QualifierField = Annotated[Qualifier, Lower]
+StatusField = Annotated[Status, Lower]
+ConfidenceField = Annotated[Confidence, Lower]
+RelationKindField = Annotated[RelationKind, Lower]
+PartyKindField = Annotated[PartyKind, Lower]
+ValuationKindField = Annotated[ValuationKind, Lower]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_missing(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+        return data
+
+
+class RelationRecord(_Record):
+    kind: RelationKindField
+    to: Key
+
+
+class SourceRecord(_Record):
+    url: Url
+    title: str | None = None
+    date: IsoDate | None = None
+
+
+class TrancheRecord(_Record):
+    start_date: IsoDate
+    end_date: IsoDate
+    amount: DecimalText
+
+
+class AgreementRecord(_Record):
+    """One agreement as written in an import file (CSV columns or YAML keys)."""
+
+    agreement_id: Key
+    kind: KindField
+    payer: Name
+    payee: Name
+    amount: DecimalText | None = None
+    currency: CurrencyCode
+    start_date: IsoDate
+    term_months: Annotated[int, Field(gt=0, le=1200)] | None = None
+    end_date: IsoDate | None = None
+    profile: ProfileField = Profile.STRAIGHT_LINE
+    basis: BasisField = Basis.MONTHLY
+    amount_qualifier: QualifierField | None = None
+    status: StatusField = Status.ANNOUNCED
+    confidence: ConfidenceField | None = None
+    resource: str | None = None
+    announced_on: IsoDate | None = None
+    participants: str | None = None
+    notes: str | None = None
+    assumptions: dict[str, str] | str | None = None
+    relation_to: Key | None = None
+    relation_kind: RelationKindField | None = None
+    relations: list[RelationRecord] = []
+    source_url: Url | None = None
+    source_title: str | None = None
+    source_date: IsoDate | None = None
+    sources: list[SourceRecord] = []
+    tranche_amounts: Annotated[list[DecimalText], BeforeValidator(_split)] | None = None
+    tranches: list[TrancheRecord] | None = None
+    ramp_weights: Annotated[list[Annotated[int, Field(ge=0)]], BeforeValidator(_split)] | None = None
+    chip_family: str | None = None
+    quantity: DecimalText | None = None
+    unit: str | None = None
+
+
+class PartyRecord(_Record):
+    name: Name
+    kind: PartyKindField = PartyKind.COMPANY
+    parent: Name | None = None
+    fiscal_calendar: str | None = None
+    notes: str | None = None
+
+
+class ValuationRecord(_Record):
+    valuation_id: Key
+    party: Name
+    kind: ValuationKindField
+    amount: DecimalText
+    currency: CurrencyCode
+    as_of: IsoDate
+    round: Key | None = None
+    amount_qualifier: QualifierField = Qualifier.EXACT
+    confidence: ConfidenceField | None = None
+    notes: str | None = None
+    source_url: Url | None = None
+    source_title: str | None = None
+    sources: list[SourceRecord] = []
+
+
+AGREEMENT_COLUMNS = tuple(AgreementRecord.model_fields)
+REQUIRED_AGREEMENT_COLUMNS = ("agreement_id", "kind", "payer", "payee", "amount", "currency", "start_date")
+
+
+@dataclass(frozen=True)
+class Located(Generic[T]):
+    """A value read from a file, with the line of the entry and of each of its fields."""
+
+    value: T
+    line: int
+    field_lines: Mapping[str, int]
+
+    def line_of(self, field: str) -> int:
+        return self.field_lines.get(field, self.line)
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """An entry as read from a file, before validation."""
+
+    data: Mapping[str, Any]
+    line: int
+    field_lines: Mapping[str, int]
+
+
+class _Problems:
+    """Collects located problems for one entry."""
+
+    def __init__(self, file: str, entry: RawEntry) -> None:
+        self.file = file
+        self.entry = entry
+        self.found: list[InputProblem] = []
+
+    def add(self, column: str, expected: str, value: object = None) -> None:
+        shown = self.entry.data.get(column) if value is None else value
+        self.found.append(
+            InputProblem(self.file, self.entry.field_lines.get(column, self.entry.line), column, shown, expected)
+        )
+
+    def from_validation(self, error: ValidationError) -> None:
+        for item in error.errors():
+            column = ".".join(str(part) for part in item["loc"]) or "entry"
+            self.add(column, _expected(item), item.get("input"))
+
+
+def _expected(item: Mapping[str, Any]) -> str:
+    kind, message = item["type"], str(item["msg"])
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    if kind == "missing":
+        return "a value (this column is required)"
+    if kind == "extra_forbidden":
+        return "a known column or key (see the README's file formats)"
+    if kind == "enum":
+        allowed = item.get("ctx", {}).get("expected", "")
+        return f"one of {allowed}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "a whole number"
+    if kind.startswith("greater_than") or kind.startswith("less_than"):
+        return "a number " + message.removeprefix("Input should be ")
+    if kind in ("string_too_short", "string_too_long"):
+        return "text " + message.removeprefix("String should have ")
+    return message.removeprefix("Input should be ").removeprefix("Value error, ")
+
+
+def validate(model: type[BaseModel], file: str, entry: RawEntry) -> tuple[Any, list[InputProblem]]:
+    try:
+        return model.model_validate(dict(entry.data)), []
+    except ValidationError as error:
+        problems = _Problems(file, entry)
+        problems.from_validation(error)
+        return None, problems.found
+
+
+def build_agreement(file: str, entry: RawEntry) -> tuple[Located[Agreement] | None, list[InputProblem]]:
+    """Validate one agreement entry and build its domain value; all problems are returned, located."""
+    record, found = validate(AgreementRecord, file, entry)
+    if record is None:
+        return None, found
+    problems = _Problems(file, entry)
+    agreement = _agreement(record, problems)
+    if problems.found or agreement is None:
+        return None, problems.found
+    return Located(agreement, entry.line, entry.field_lines), []
+
+
+def _agreement(rec: AgreementRecord, problems: _Problems) -> Agreement | None:
+    amount, qualifier = _amount(rec, problems)
+    if rec.payer == rec.payee:
+        problems.add("payee", "a payee different from the payer")
+    term = _term(rec, problems)
+    relations = _relations(rec, problems)
+    sources = [SourceRecord(url=rec.source_url, title=rec.source_title, date=rec.source_date)] if rec.source_url else []
+    sources += rec.sources
+    slices = _slices(rec, amount, term, problems) if term is not None else ()
+    capacity = _capacity(rec, problems)
+    if problems.found or term is None:
+        return None
+    assumptions = rec.assumptions
+    if isinstance(assumptions, dict):
+        assumptions = "; ".join(f"{k}: {v}" for k, v in assumptions.items())
+    return Agreement(
+        key=rec.agreement_id,
+        kind=rec.kind,
+        payer=rec.payer,
+        payee=rec.payee,
+        amount_minor=amount,
+        currency=rec.currency,
+        term=term,
+        term_months=rec.term_months,
+        profile=rec.profile,
+        basis=rec.basis,
+        qualifier=qualifier,
+        status=rec.status,
+        confidence=rec.confidence,
+        resource=rec.resource,
+        announced_on=rec.announced_on,
+        participants=rec.participants,
+        notes=rec.notes,
+        assumptions=assumptions,
+        slices=slices,
+        relations=relations,
+        sources=tuple(dict.fromkeys(Source(s.url, s.title, s.date) for s in sources)),
+        capacity=capacity,
+    )
+
+
+def _amount(rec: AgreementRecord, problems: _Problems) -> tuple[int | None, Qualifier]:
+    amount = _money(rec.amount, rec.currency, "amount", problems) if rec.amount is not None else None
+    qualifier = rec.amount_qualifier or (Qualifier.EXACT if rec.amount is not None else Qualifier.UNDISCLOSED)
+    if rec.amount is None and qualifier is not Qualifier.UNDISCLOSED:
+        problems.add("amount", f"an amount, since amount_qualifier is {qualifier.value}")
+    if rec.amount is not None and qualifier is Qualifier.UNDISCLOSED:
+        problems.add("amount_qualifier", "a qualifier other than undisclosed, since an amount is given")
+    return amount, qualifier
+
+
+def _relations(rec: AgreementRecord, problems: _Problems) -> tuple[Relation, ...]:
+    relations = list(rec.relations)
+    if (rec.relation_to is None) != (rec.relation_kind is None):
+        missing = "relation_kind" if rec.relation_kind is None else "relation_to"
+        problems.add(missing, "relation_to and relation_kind together, or neither")
+    elif rec.relation_to is not None:
+        relations.append(RelationRecord(kind=rec.relation_kind, to=rec.relation_to))
+    for relation in relations:
+        if relation.to == rec.agreement_id:
+            problems.add("relation_to", "a relation to another agreement, not to itself", relation.to)
+    return tuple(dict.fromkeys(Relation(r.kind, r.to) for r in relations))
+
+
+def _capacity(rec: AgreementRecord, problems: _Problems) -> Capacity | None:
+    if rec.quantity is None and rec.unit is None and rec.chip_family is None:
+        return None
+    if (rec.quantity is None) != (rec.unit is None):
+        problems.add("unit" if rec.unit is None else "quantity", "quantity and unit together")
+    return Capacity(rec.quantity or "", rec.unit or "", rec.chip_family)
+
+
+def _money(text: str, currency: str, column: str, problems: _Problems) -> int | None:
+    try:
+        return parse_amount(text, currency)
+    except ValueError as error:
+        problems.add(column, str(error), text)
+        return None
+
+
+def _term(rec: AgreementRecord, problems: _Problems) -> Term | None:
+    start = rec.start_date
+    if rec.end_date is not None and rec.end_date < start:
+        problems.add("end_date", f"a last day on or after start_date {start}")
+        return None
+    if rec.term_months is not None:
+        term = Term.of_months(start, rec.term_months)
+        if rec.end_date is not None and rec.end_date != term.last_day:
+            problems.add(
+                "end_date",
+                f"{term.last_day}, the last day of {rec.term_months} months from {start} (or give only one of them)",
+            )
+            return None
+        return term
+    if rec.end_date is not None:
+        return Term.through(start, rec.end_date)
+    if rec.kind in KINDS_PAID_AT_ONCE:
+        return Term(start, start + ONE_DAY)  # paid at once, on the start date
+    problems.add("term_months", "term_months or end_date (the term's last day): a commitment needs a term")
+    return None
+
+
+def _slices(rec: AgreementRecord, amount: int | None, term: Term, problems: _Problems) -> tuple[Slice, ...]:
+    column = {Profile.TRANCHES: "tranche_amounts", Profile.RAMP: "ramp_weights"}.get(rec.profile, "profile")
+    given = [name for name in ("tranche_amounts", "tranches", "ramp_weights") if getattr(rec, name) is not None]
+    if rec.profile is Profile.STRAIGHT_LINE:
+        for name in given:
+            problems.add(name, "no tranches or ramp weights for profile straight_line (or set profile)")
+        return ()
+    if amount is None:
+        if rec.amount is None:
+            problems.add("profile", "profile straight_line when the amount is undisclosed")
+        return ()
+    try:
+        if rec.profile is Profile.RAMP:
+            if rec.tranche_amounts is not None or rec.tranches is not None:
+                problems.add("tranches", "ramp_weights (not tranches) for profile ramp")
+                return ()
+            slices = ramp_slices(term, amount, rec.ramp_weights)
+        elif rec.tranches is not None:
+            column = "tranches"
+            slices = tuple(
+                Slice(t.start_date, t.end_date + ONE_DAY, parse_amount(t.amount, rec.currency)) for t in rec.tranches
+            )
+        elif rec.tranche_amounts is not None:
+            slices = contract_year_slices(term, [parse_amount(a, rec.currency) for a in rec.tranche_amounts])
+        else:
+            problems.add("tranche_amounts", "tranche_amounts (one per contract year) or dated tranches")
+            return ()
+        check_slices(term, amount, slices, rec.currency)
+        return slices
+    except (DomainError, ValueError) as error:
+        problems.add(column, str(error))
+        return ()
+
+
+def build_party(file: str, entry: RawEntry) -> tuple[Located[Party] | None, list[InputProblem]]:
+    record, found = validate(PartyRecord, file, entry)
+    if record is None:
+        return None, found
+    problems = _Problems(file, entry)
+    calendar = _parse_or(
+        problems, "fiscal_calendar", FISCAL_SPEC_EXPECTED, FiscalCalendar.parse, record.fiscal_calendar
+    )
+    if record.parent == record.name:
+        problems.add("parent", "a parent other than the party itself")
+    if problems.found:
+        return None, problems.found
+    party = Party(record.name, record.kind, record.parent, calendar or FiscalCalendar(), record.notes)
+    return Located(party, entry.line, entry.field_lines), []
+
+
+def build_valuation(file: str, entry: RawEntry) -> tuple[Located[Valuation] | None, list[InputProblem]]:
+    record, found = validate(ValuationRecord, file, entry)
+    if record is None:
+        return None, found
+    problems = _Problems(file, entry)
+    amount = _money(record.amount, record.currency, "amount", problems)
+    if amount is None:
+        return None, problems.found
+    sources = [SourceRecord(url=record.source_url, title=record.source_title)] if record.source_url else []
+    sources += record.sources
+    valuation = Valuation(
+        key=record.valuation_id,
+        party=record.party,
+        kind=record.kind,
+        amount_minor=amount,
+        currency=record.currency,
+        as_of=record.as_of,
+        round_key=record.round,
+        qualifier=record.amount_qualifier,
+        confidence=record.confidence,
+        notes=record.notes,
+        sources=tuple(dict.fromkeys(Source(s.url, s.title, s.date) for s in sources)),
+    )
+    return Located(valuation, entry.line, entry.field_lines), []
+
+
+def _parse_or(problems: _Problems, column: str, expected: str, parse: Callable[[str], T], text: str | None) -> T | None:
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        problems.add(column, expected, text)
+        return None

@@ -1,0 +1,255 @@
+"""The amortization kernel: spreads many agreements' slices over periods at once, on int64 minor units.
+
+The one rounding rule: the amount accrued by a boundary date d is
+C(d) = floor(T * elapsed(d) / whole), and a period [a, b) receives C(b) - C(a).
+`elapsed/whole` counts monthly instalments (basis `monthly`: instalment k is
+dated start + k months) or days (basis `daily`). Because every period is a
+difference of the same cumulative function, every grain ties out to T exactly
+and coarser periods equal the sums of finer ones.
+
+T can reach 10^17 minor units, so T * elapsed would overflow int64. The kernel
+splits it: floor(T * e / W) = (T // W) * e + ((T % W) * e) // W, where the
+second product is below W^2 (W is at most a few thousand days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ledger.domain.calendars import PeriodTable
+from ledger.domain.dates import (
+    DateArray,
+    IntArray,
+    add_months_array,
+    day_of_month,
+    days_in_month,
+    month_index,
+    months_before,
+)
+
+BoolArray = npt.NDArray[np.bool_]
+ObjArray = npt.NDArray[np.object_]
+
+_DAY = np.timedelta64(1, "D")
+# Period lookups search one sorted key per (calendar, date): calendar * _SPAN + day.
+_SPAN = np.int64(2**26)
+_HALF = np.int64(2**25)
+
+
+@dataclass(frozen=True)
+class SliceArrays:
+    """Struct of arrays: slice i belongs to agreement `owner[i]` and spreads `amount[i]` over [start, end).
+
+    Slices of one owner must not overlap; they are kept sorted by (owner, start).
+    """
+
+    owner: IntArray
+    start: DateArray
+    end: DateArray
+    amount: IntArray
+    daily: BoolArray
+
+    @classmethod
+    def build(cls, owner: object, start: object, end: object, amount: object, daily: object) -> SliceArrays:
+        o = np.asarray(owner, dtype=np.int64)
+        s = np.asarray(start, dtype="datetime64[D]")
+        e = np.asarray(end, dtype="datetime64[D]")
+        a = np.asarray(amount, dtype=np.int64)
+        d = np.asarray(daily, dtype=bool)
+        if len(o) and np.any(e <= s):
+            raise ValueError("every slice must end after it starts")
+        if len(o) and np.any(a < 0):
+            raise ValueError("slice amounts must be non-negative")
+        order = np.lexsort((s, o))
+        if np.any(order != np.arange(len(o))):
+            o, s, e, a, d = o[order], s[order], e[order], a[order], d[order]
+        return cls(o, s, e, a, d)
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    def take(self, index: IntArray) -> SliceArrays:
+        return SliceArrays(self.owner[index], self.start[index], self.end[index], self.amount[index], self.daily[index])
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Contiguous periods of one or more calendars; period i belongs to calendar `calendar[i]`.
+
+    Rows are sorted by (calendar, start); within a calendar, end[i] == start[i + 1].
+    """
+
+    calendar: IntArray
+    start: DateArray
+    end: DateArray
+    label: ObjArray
+
+    @classmethod
+    def single(cls, table: PeriodTable) -> Periods:
+        return cls.stack([table])
+
+    @classmethod
+    def stack(cls, tables: Sequence[PeriodTable]) -> Periods:
+        """Calendar i is tables[i]."""
+        sizes = [len(t) for t in tables]
+        return cls(
+            np.repeat(np.arange(len(tables), dtype=np.int64), sizes),
+            np.concatenate([t.start for t in tables]) if tables else np.array([], "datetime64[D]"),
+            np.concatenate([t.end for t in tables]) if tables else np.array([], "datetime64[D]"),
+            np.concatenate([t.label for t in tables]) if tables else np.array([], object),
+        )
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Schedule lines: agreement `owner[i]` receives `amount[i]` in period `period[i]` (an index into Periods)."""
+
+    owner: IntArray
+    period: IntArray
+    amount: IntArray
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+
+def floor_share(total: IntArray, elapsed: IntArray, whole: IntArray) -> IntArray:
+    """floor(total * elapsed / whole) without int64 overflow (0 <= elapsed <= whole, whole >= 1)."""
+    quotient, remainder = np.divmod(total, whole)
+    return quotient * elapsed + (remainder * elapsed) // whole
+
+
+def cumulative(slices: SliceArrays, when: DateArray) -> IntArray:
+    """Amount of each slice accrued strictly before `when[i]` (the rounding rule's C)."""
+    when = np.asarray(when, dtype="datetime64[D]")
+    day_whole = (slices.end - slices.start).astype(np.int64)
+    day_elapsed = np.clip((when - slices.start).astype(np.int64), 0, day_whole)
+    month_whole = months_before(slices.start, slices.end)
+    month_elapsed = np.minimum(months_before(slices.start, when), month_whole)
+    elapsed = np.where(slices.daily, day_elapsed, month_elapsed)
+    whole = np.where(slices.daily, day_whole, month_whole)
+    return floor_share(slices.amount, elapsed, whole)
+
+
+def _keys(calendar: IntArray, days: DateArray) -> IntArray:
+    return calendar * _SPAN + days.astype(np.int64) + _HALF
+
+
+def amortize(slices: SliceArrays, periods: Periods, slice_calendar: IntArray | None = None) -> Lines:
+    """Spread every slice over the periods of its calendar; one line per (owner, period) touched.
+
+    `slice_calendar[i]` names the calendar of slice i (all calendar 0 when omitted).
+    The periods of each calendar must cover its slices' terms.
+    """
+    n = len(slices)
+    calendar = np.zeros(n, np.int64) if slice_calendar is None else np.asarray(slice_calendar, np.int64)
+    start_keys = _keys(periods.calendar, periods.start)
+    first = np.searchsorted(start_keys, _keys(calendar, slices.start), side="right") - 1
+    last = np.searchsorted(start_keys, _keys(calendar, slices.end - _DAY), side="right") - 1
+    if n and (
+        np.any(first < 0) or np.any(periods.calendar[first] != calendar) or np.any(periods.end[last] < slices.end)
+    ):
+        raise ValueError("the periods do not cover every slice's term")
+    counts = last - first + 1
+    if n == 0:
+        return Lines(*(np.array([], np.int64) for _ in range(3)))
+    # Period index of each line: a run first[i], first[i] + 1, ..., last[i] per slice, built by a cumsum.
+    heads = np.cumsum(counts) - counts
+    step = np.ones(int(counts.sum()), dtype=np.int64)
+    step[0] = first[0]
+    step[heads[1:]] = first[1:] - last[:-1]
+    period = np.cumsum(step)
+
+    # Only the closing edge of each line is evaluated: a line's opening value is
+    # the previous line's closing value (periods are contiguous), and 0 for a
+    # slice's first line. Everything is int64 arithmetic on per-slice constants
+    # repeated per line and per-period edge facts gathered per line.
+    terms = _SliceTerms.of(slices)
+    edge = _Edges.of(periods.end)
+    daily = np.repeat(terms.daily, counts)
+    whole = np.repeat(terms.whole, counts)
+    days = edge.day[period] - np.repeat(terms.start_day, counts)
+    anniversary = np.minimum(np.repeat(terms.start_day_of_month, counts), edge.month_days[period])
+    months = edge.month[period] - np.repeat(terms.start_month, counts) + (edge.day_of_month[period] > anniversary)
+    elapsed = np.minimum(np.where(daily, days, months), whole)
+    accrued = np.repeat(terms.quotient, counts) * elapsed + (np.repeat(terms.remainder, counts) * elapsed) // whole
+    amount = np.empty_like(accrued)
+    amount[0] = accrued[0]
+    np.subtract(accrued[1:], accrued[:-1], out=amount[1:])
+    amount[heads] = accrued[heads]
+    return _merge_adjacent(Lines(np.repeat(slices.owner, counts), period, amount))
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Calendar facts about period boundary dates, computed once per period."""
+
+    day: IntArray
+    month: IntArray
+    day_of_month: IntArray
+    month_days: IntArray
+
+    @classmethod
+    def of(cls, days: DateArray) -> _Edges:
+        month = month_index(days)
+        return cls(days.astype(np.int64), month, day_of_month(days), days_in_month(month))
+
+
+@dataclass(frozen=True)
+class _SliceTerms:
+    """Per-slice constants of the rounding rule: whole = instalments or days; T = q * whole + r."""
+
+    daily: BoolArray
+    start_day: IntArray
+    start_month: IntArray
+    start_day_of_month: IntArray
+    whole: IntArray
+    quotient: IntArray
+    remainder: IntArray
+
+    @classmethod
+    def of(cls, slices: SliceArrays) -> _SliceTerms:
+        whole = np.where(
+            slices.daily, (slices.end - slices.start).astype(np.int64), months_before(slices.start, slices.end)
+        )
+        quotient, remainder = np.divmod(slices.amount, whole)
+        return cls(
+            slices.daily,
+            slices.start.astype(np.int64),
+            month_index(slices.start),
+            day_of_month(slices.start),
+            whole,
+            quotient,
+            remainder,
+        )
+
+
+def _merge_adjacent(lines: Lines) -> Lines:
+    """Sum lines of one owner that fall in the same period (two slices meeting inside a period)."""
+    if len(lines) < 2:
+        return lines
+    same = (lines.owner[1:] == lines.owner[:-1]) & (lines.period[1:] == lines.period[:-1])
+    if not same.any():
+        return lines
+    heads = np.flatnonzero(np.concatenate(([True], ~same)))
+    return Lines(lines.owner[heads], lines.period[heads], np.add.reduceat(lines.amount, heads))
+
+
+def contract_year_periods(start: DateArray, end: DateArray) -> Periods:
+    """Per-agreement contract years: calendar i holds agreement i's years CY1, CY2, ... cut at its end."""
+    start = np.asarray(start, "datetime64[D]")
+    end = np.asarray(end, "datetime64[D]")
+    years = (months_before(start, end) + 11) // 12
+    owner = np.repeat(np.arange(len(start), dtype=np.int64), years)
+    offsets = np.cumsum(years) - years
+    j = np.arange(int(years.sum()), dtype=np.int64) - offsets[owner]
+    year_start = add_months_array(start[owner], 12 * j)
+    year_end = np.minimum(add_months_array(start[owner], 12 * (j + 1)), end[owner])
+    labels = np.array([f"CY{k}" for k in (j + 1).tolist()], dtype=object)
+    return Periods(owner, year_start, year_end, labels)
