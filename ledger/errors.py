@@ -37,7 +37,8 @@ class InputProblem:
     expected: str
 
     def __str__(self) -> str:
-        shown = "" if self.value is None else repr(self.value) if isinstance(self.value, str) else str(self.value)
+        blank = self.value is None or (isinstance(self.value, str) and not self.value.strip())
+        shown = "" if blank else repr(self.value) if isinstance(self.value, str) else str(self.value)
         got = f" got {shown}," if shown else ""
         return f"{self.file}:{self.line}: {self.column}:{got} expected {self.expected}"
 

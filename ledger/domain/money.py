@@ -90,6 +90,8 @@ def to_decimal(minor: int, currency: str) -> Decimal:
 def format_minor_array(minor: npt.NDArray[np.int64], digits: int) -> npt.NDArray[np.str_]:
     """Vectorized `format_minor` for one currency: int64 minor units -> decimal strings."""
     minor = np.asarray(minor, dtype=np.int64)
+    if minor.size == 0:
+        return np.array([], dtype=str)
     sign = np.where(minor < 0, "-", "")
     magnitude = np.abs(minor)
     if digits == 0:

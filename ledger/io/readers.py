@@ -184,7 +184,15 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[_Lin
     data.update({str(k): v for k, v in loader.construct_mapping(node).items()})
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:  # 2026-13-01: keep the text, so validation can name it
+        return node.value
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:

@@ -134,8 +134,9 @@ class _Record(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_missing(cls, data: Any) -> Any:
+        """Empty cells and null values are absent: optional fields get their defaults."""
         if isinstance(data, Mapping):
-            return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+            return {k: v for k, v in data.items() if not (v is None or (isinstance(v, str) and not v.strip()))}
         return data
 
 

@@ -142,7 +142,7 @@ def _keys(calendar: IntArray, days: DateArray) -> IntArray:
 
 
 def amortize(slices: SliceArrays, periods: Periods, slice_calendar: IntArray | None = None) -> Lines:
-    """Spread every slice over the periods of its calendar; one line per (owner, period) touched.
+    """Spread every slice over the periods of its calendar; one line per (owner, period) with a non-zero amount.
 
     `slice_calendar[i]` names the calendar of slice i (all calendar 0 when omitted).
     The periods of each calendar must cover its slices' terms.
@@ -183,7 +183,11 @@ def amortize(slices: SliceArrays, periods: Periods, slice_calendar: IntArray | N
     amount[0] = accrued[0]
     np.subtract(accrued[1:], accrued[:-1], out=amount[1:])
     amount[heads] = accrued[heads]
-    return _merge_adjacent(Lines(np.repeat(slices.owner, counts), period, amount))
+    merged = _merge_adjacent(Lines(np.repeat(slices.owner, counts), period, amount))
+    if np.all(merged.amount != 0):
+        return merged
+    keep = merged.amount != 0  # periods a term touches but no instalment falls in
+    return Lines(merged.owner[keep], merged.period[keep], merged.amount[keep])
 
 
 @dataclass(frozen=True)
