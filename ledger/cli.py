@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.config import DEFAULT_URL, ENV_URL
+from ledger.config import DEFAULT_URL, ENV_URL, display_url
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -105,9 +105,10 @@ def init() -> None:
     with _open() as book:
         before, after = book.init()
     if before == after:
-        _say(f"schema already at the newest revision {after}: {book.url}")
+        _say(f"schema already at the newest revision {after}: {display_url(book.url)}")
     else:
-        _say(f"schema {'created' if before is None else 'upgraded from ' + before} at revision {after}: {book.url}")
+        change = "created" if before is None else f"upgraded from {before}"
+        _say(f"schema {change} at revision {after}: {display_url(book.url)}")
 
 
 @app.command()
@@ -119,7 +120,7 @@ def seed() -> None:
             summary = book.seed(progress=stage)
     finally:
         stop()
-    _say(f"seeded {book.url}: {summary.describe()}")
+    _say(f"seeded {display_url(book.url)}: {summary.describe()}")
 
 
 @app.command("import")
@@ -243,34 +244,33 @@ def agreements(
 @app.command()
 def quickstart(
     output: Annotated[
-        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the yearly CSV.")
+        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the yearly schedule CSV.")
     ] = Path("schedule.csv"),
 ) -> None:
-    """The whole main job on the embedded default: create ./ledger.db, load the seeds, print the founding
-    example's yearly schedule and write every agreement's yearly schedule to schedule.csv."""
+    """The whole main job on the embedded default: create ./ledger.db (or --db), load the seeds, print the
+    founding example's yearly schedule and write every agreement's yearly schedule to schedule.csv.
+
+    LEDGER_DATABASE_URL is not used here, so that a try-out never writes to a team database.
+    """
     from ledger import services
     from ledger.domain.calendars import Grain
     from ledger.io import output as out_
 
-    if State.url is None:
-        State.url = DEFAULT_URL
+    State.url = State.url or DEFAULT_URL
     with _open() as book:
         book.init()
         summary = book.seed()
         founding = services.founding_example_keys()
         everything = services.schedule(book.unit_of_work, services.ScheduleRequest(Grain.YEAR))
-    _say(f"ledger at {book.url}: {summary.describe()}")
-    mine = everything[everything["agreement_id"].isin(founding)]
-    text = out_.schedule_for_output(mine)
-    text = text.assign(amount=[out_.grouped_amount(a) for a in text["amount"]])[
-        ["agreement_id", "period", "amount", "currency"]
-    ]
+        parties = services.agreements(book.unit_of_work).set_index("agreement_id")[["kind", "payer", "payee"]]
+    _say(f"ledger at {display_url(book.url)}: {summary.describe()}")
+    text = out_.schedule_for_output(everything[everything["agreement_id"].isin(founding)])
+    text = text.join(parties, on="agreement_id").assign(amount=[out_.grouped_amount(a) for a in text["amount"]])
     out_.render_table(
-        text,
+        text[["agreement_id", "kind", "payer", "payee", "period", "amount", "currency"]],
         sys.stdout,
         title="Founding example: yearly schedule",
-        right=["amount"],
-        caption="Tranches (tranche_of) are parts of their round, not additions to it.",
+        caption="tranche_of rows are parts of their round, not additions to it",
     )
     with _output(output) as handle:
         out_.write_csv(out_.schedule_for_output(everything), handle)
@@ -292,7 +292,9 @@ def main() -> None:
         if not isinstance(error, OperationalError):
             raise
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        _say(f"error: cannot use the database {State.url or 'from ' + ENV_URL + ' or ' + DEFAULT_URL}: {reason}")
+        from ledger.config import database_url
+
+        _say(f"error: cannot use the database {display_url(database_url(State.url))}: {reason}")
         sys.exit(1)
 
 

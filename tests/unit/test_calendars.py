@@ -5,14 +5,16 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from ledger.domain.calendars import FiscalCalendar, Grain, calendar_periods
+from ledger.domain.calendars import CALENDAR_YEAR, FiscalCalendar, Grain, calendar_periods
 
 D = dt.date
 
 
-def _table(grain: Grain, lo: dt.date, hi: dt.date, fiscal: FiscalCalendar = FiscalCalendar()):  # type: ignore[no-untyped-def]
+def _table(grain: Grain, lo: dt.date, hi: dt.date, fiscal: FiscalCalendar = CALENDAR_YEAR):  # type: ignore[no-untyped-def]
     table = calendar_periods(grain, lo, hi, fiscal)
-    return list(zip(table.label.tolist(), table.start.astype(object).tolist(), table.end.astype(object).tolist(), strict=True))
+    return list(
+        zip(table.label.tolist(), table.start.astype(object).tolist(), table.end.astype(object).tolist(), strict=True)
+    )
 
 
 def test_months_quarters_years_cover_the_range() -> None:
@@ -27,7 +29,9 @@ def test_months_quarters_years_cover_the_range() -> None:
 
 def test_fiscal_year_is_labelled_by_the_year_it_ends() -> None:
     july_start = FiscalCalendar.parse("jun")  # Microsoft: FY2027 = Jul 2026 - Jun 2027
-    assert _table(Grain.FISCAL_YEAR, D(2026, 7, 1), D(2027, 7, 1), july_start) == [("FY2027", D(2026, 7, 1), D(2027, 7, 1))]
+    assert _table(Grain.FISCAL_YEAR, D(2026, 7, 1), D(2027, 7, 1), july_start) == [
+        ("FY2027", D(2026, 7, 1), D(2027, 7, 1))
+    ]
     assert [p[0] for p in _table(Grain.FISCAL_YEAR, D(2026, 6, 30), D(2026, 7, 2), july_start)] == ["FY2026", "FY2027"]
     assert _table(Grain.FISCAL_YEAR, D(2026, 1, 1), D(2026, 2, 1)) == [("FY2026", D(2026, 1, 1), D(2027, 1, 1))]
 

@@ -106,14 +106,18 @@ def test_linear_ramp_weights() -> None:
 
 
 def test_contract_years_cut_at_the_term_end() -> None:
-    periods = contract_year_periods(np.array(["2025-11-03"], "datetime64[D]"), np.array(["2027-02-01"], "datetime64[D]"))
+    periods = contract_year_periods(
+        np.array(["2025-11-03"], "datetime64[D]"), np.array(["2027-02-01"], "datetime64[D]")
+    )
     assert periods.label.tolist() == ["CY1", "CY2"]
     assert periods.start.astype(str).tolist() == ["2025-11-03", "2026-11-03"]
     assert periods.end.astype(str).tolist() == ["2026-11-03", "2027-02-01"]
 
 
 def test_fiscal_year_per_agreement_calendar() -> None:
-    agreements = frame(("A", 1200, "2026-01-01", "2026-12-31", "monthly"), ("B", 1200, "2026-01-01", "2026-12-31", "monthly"))
+    agreements = frame(
+        ("A", 1200, "2026-01-01", "2026-12-31", "monthly"), ("B", 1200, "2026-01-01", "2026-12-31", "monthly")
+    )
     got = lines(agreements, Grain.FISCAL_YEAR, calendars=[FiscalCalendar.parse("jun"), FiscalCalendar()])
     assert got == [("A", "FY2026", 600), ("A", "FY2027", 600), ("B", "FY2026", 1200)]
 
@@ -123,7 +127,9 @@ def test_undisclosed_agreements_have_no_lines() -> None:
 
 
 def test_slices_meeting_inside_a_period_are_merged() -> None:
-    slices = SliceArrays.build([0, 0], ["2026-01-01", "2026-01-16"], ["2026-01-16", "2026-02-01"], [100, 200], [True, True])
+    slices = SliceArrays.build(
+        [0, 0], ["2026-01-01", "2026-01-16"], ["2026-01-16", "2026-02-01"], [100, 200], [True, True]
+    )
     from ledger.domain.calendars import calendar_periods
 
     periods = Periods.single(calendar_periods(Grain.MONTH, D(2026, 1, 1), D(2026, 2, 1)))
@@ -132,7 +138,9 @@ def test_slices_meeting_inside_a_period_are_merged() -> None:
 
 
 def test_cumulative_at_points() -> None:
-    slices = SliceArrays.build([0, 1], ["2026-01-15", "2026-01-15"], ["2026-04-15", "2026-04-15"], [10000, 9000], [False, True])
+    slices = SliceArrays.build(
+        [0, 1], ["2026-01-15", "2026-01-15"], ["2026-04-15", "2026-04-15"], [10000, 9000], [False, True]
+    )
     when = np.array(["2026-02-15", "2026-02-15"], dtype="datetime64[D]")
     # monthly: instalments Jan 15 only are before Feb 15 -> floor(10000/3); daily: 31 of 90 days.
     assert cumulative(slices, when).tolist() == [3333, 9000 * 31 // 90]

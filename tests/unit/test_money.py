@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.domain.money import MAX_MINOR, MINOR_DIGITS, Money, format_minor, format_minor_array, parse_amount, to_decimal
+from ledger.domain.money import (
+    MAX_MINOR,
+    MINOR_DIGITS,
+    Money,
+    format_minor,
+    format_minor_array,
+    parse_amount,
+    to_decimal,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +40,7 @@ def test_parse_amount_exact(text: str, currency: str, minor: int) -> None:
     ["1,000.00", "1e9", "1.0E3", "12.345", "-5.00", "$100", "", "1.2.3", "NaN", "Infinity", " . "],
 )
 def test_parse_amount_refuses_inexact_or_ambiguous_text(text: str) -> None:
-    with pytest.raises(ValueError, match="plain decimal|non-negative"):
+    with pytest.raises(ValueError, match=r"plain decimal|non-negative"):
         parse_amount(text, "USD")
 
 
@@ -66,7 +74,13 @@ def test_decimal_inputs() -> None:
 
 @pytest.mark.parametrize(
     ("minor", "currency", "text"),
-    [(9_999_999_999_999, "USD", "99999999999.99"), (5, "USD", "0.05"), (-5, "USD", "-0.05"), (7, "JPY", "7"), (1, "BHD", "0.001")],
+    [
+        (9_999_999_999_999, "USD", "99999999999.99"),
+        (5, "USD", "0.05"),
+        (-5, "USD", "-0.05"),
+        (7, "JPY", "7"),
+        (1, "BHD", "0.001"),
+    ],
 )
 def test_format_minor(minor: int, currency: str, text: str) -> None:
     assert format_minor(minor, currency) == text

@@ -76,7 +76,9 @@ def test_header_problems(tmp_path: Path) -> None:
     found = problems(write(tmp_path, "agreement_id,kind,payer,payee,amount,currency,start_dat,colour\n"))
     assert f"{tmp_path / 'deals.csv'}:1: start_date: expected this required column in the header" in found
     assert any("term_months or an end_date column" in p for p in found)
-    assert any(p.startswith(f"{tmp_path / 'deals.csv'}:1: colour: got 'colour', expected a known column") for p in found)
+    assert any(
+        p.startswith(f"{tmp_path / 'deals.csv'}:1: colour: got 'colour', expected a known column") for p in found
+    )
 
 
 def test_row_with_wrong_cell_count_and_duplicate_ids(tmp_path: Path) -> None:
@@ -134,10 +136,21 @@ def test_tranches_and_ramps(tmp_path: Path) -> None:
     assert [s.amount_minor for s in t.slices] == [1200, 2400]
     assert [s.amount_minor for s in r.slices] == [100, 200, 300]
     assert [s.amount_minor for s in w.slices] == [300, 200, 100]
-    bad = write(tmp_path, HEADER + ",profile,tranche_amounts\nT,cloud_commitment,OpenAI,AWS,36.00,USD,2026-07-01,24,,tranches,12.00;20.00\n")
-    assert problems(bad) == [f"{bad}:2: tranche_amounts: got '12.00;20.00', expected tranches summing to the amount 36.00, not 32.00"]
-    bad = write(tmp_path, HEADER + ",profile,tranche_amounts\nT,cloud_commitment,OpenAI,AWS,36.00,USD,2026-07-01,24,,tranches,36.00\n")
-    assert problems(bad) == [f"{bad}:2: tranche_amounts: got '36.00', expected 2 contract-year amounts for a term of 2 contract years"]
+    bad = write(
+        tmp_path,
+        HEADER
+        + ",profile,tranche_amounts\nT,cloud_commitment,OpenAI,AWS,36.00,USD,2026-07-01,24,,tranches,12.00;20.00\n",
+    )
+    assert problems(bad) == [
+        f"{bad}:2: tranche_amounts: got '12.00;20.00', expected tranches summing to the amount 36.00, not 32.00"
+    ]
+    bad = write(
+        tmp_path,
+        HEADER + ",profile,tranche_amounts\nT,cloud_commitment,OpenAI,AWS,36.00,USD,2026-07-01,24,,tranches,36.00\n",
+    )
+    assert problems(bad) == [
+        f"{bad}:2: tranche_amounts: got '36.00', expected 2 contract-year amounts for a term of 2 contract years"
+    ]
 
 
 def test_yaml_with_lines_and_no_floats(tmp_path: Path) -> None:
@@ -200,7 +213,9 @@ def test_yaml_problems_point_at_the_key_line(tmp_path: Path) -> None:
 
 
 def test_unreadable_inputs(tmp_path: Path) -> None:
-    assert problems(tmp_path / "missing.csv") == [f"{tmp_path / 'missing.csv'}:0: file: expected an existing, readable file"]
+    assert problems(tmp_path / "missing.csv") == [
+        f"{tmp_path / 'missing.csv'}:0: file: expected an existing, readable file"
+    ]
     assert problems(write(tmp_path, "x", "deals.txt"))[0].endswith("expected a .csv, .yaml or .yml file")
     assert "valid YAML" in problems(write(tmp_path, "agreements: [\n", "bad.yaml"))[0]
     assert problems(write(tmp_path, "", "empty.csv"))[0].endswith("expected a header row naming the columns")

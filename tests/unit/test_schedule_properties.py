@@ -85,7 +85,9 @@ fiscal_calendars = st.one_of(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(agreements(), min_size=1, max_size=6), fiscal_calendars)
-def test_every_grain_ties_out_to_the_amount(rows: list[tuple[int, dt.date, dt.date, str]], fiscal: FiscalCalendar) -> None:
+def test_every_grain_ties_out_to_the_amount(
+    rows: list[tuple[int, dt.date, dt.date, str]], fiscal: FiscalCalendar
+) -> None:
     expected = {f"A{i:03d}": r[0] for i, r in enumerate(rows) if r[0]}
     for grain in Grain:
         out = kernel(rows, grain, fiscal)
@@ -97,13 +99,18 @@ def test_every_grain_ties_out_to_the_amount(rows: list[tuple[int, dt.date, dt.da
 @given(st.lists(agreements(), min_size=1, max_size=4))
 def test_months_match_the_reference_definition(rows: list[tuple[int, dt.date, dt.date, str]]) -> None:
     out = kernel(rows, Grain.MONTH)
-    got = {(k, p): a for k, p, a in zip(out["agreement_id"], out["period_start"], out["amount_minor"].tolist(), strict=True)}
+    got = {
+        (k, p): a
+        for k, p, a in zip(out["agreement_id"], out["period_start"], out["amount_minor"].tolist(), strict=True)
+    }
     for i, (total, start, end, basis) in enumerate(rows):
         month = start.replace(day=1)
         while month < end:
             nxt = add_months(month, 1)
             lo, hi = max(month, start), min(nxt, end)
-            amount = reference_cumulative(total, start, end, basis, hi) - reference_cumulative(total, start, end, basis, lo)
+            amount = reference_cumulative(total, start, end, basis, hi) - reference_cumulative(
+                total, start, end, basis, lo
+            )
             assert got.get((f"A{i:03d}", pd.Timestamp(month)), 0) == amount
             month = nxt
 
@@ -116,7 +123,8 @@ def test_coarser_periods_are_sums_of_months(rows: list[tuple[int, dt.date, dt.da
     keys = {
         Grain.QUARTER: month_start.year.astype(str) + "-Q" + ((month_start.month + 2) // 3).astype(str),
         Grain.YEAR: month_start.year.astype(str),
-        Grain.FISCAL_YEAR: "FY" + (month_start.year + (month_start.month > end_month % 12 if end_month != 12 else 0)).astype(str),
+        Grain.FISCAL_YEAR: "FY"
+        + (month_start.year + (month_start.month > end_month % 12 if end_month != 12 else 0)).astype(str),
     }
     for grain, key in keys.items():
         rolled = months.assign(period=key).groupby(["agreement_id", "period"])["amount_minor"].sum()
@@ -131,10 +139,14 @@ def test_any_boundary_matches_the_reference(row: tuple[int, dt.date, dt.date, st
     total, start, end, basis = row
     for grain in (Grain.CONTRACT_YEAR, Grain.FISCAL_YEAR):
         out = kernel([row], grain, fiscal)
-        for period_start, period_end, amount in zip(out["period_start"], out["period_end"], out["amount_minor"], strict=True):
+        for period_start, period_end, amount in zip(
+            out["period_start"], out["period_end"], out["amount_minor"], strict=True
+        ):
             lo = max(period_start.date(), start)
             hi = min(period_end.date() + dt.timedelta(days=1), end)
-            want = reference_cumulative(total, start, end, basis, hi) - reference_cumulative(total, start, end, basis, lo)
+            want = reference_cumulative(total, start, end, basis, hi) - reference_cumulative(
+                total, start, end, basis, lo
+            )
             assert amount == want
 
 

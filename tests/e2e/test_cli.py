@@ -1,0 +1,186 @@
+"""The `ledger` command end to end, as a user runs it: the installed entry point in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+LEDGER = shutil.which("ledger")
+COMMANDS = ["init", "seed", "import", "schedule", "agreements", "quickstart"]
+
+GOOD = """agreement_id,kind,payer,payee,amount,currency,start_date,term_months,end_date,profile,basis,tranche_amounts
+OAI-AWS-2025-11,cloud_commitment,OpenAI,Amazon Web Services,38000000000.00,USD,2025-11-01,84,,,,
+OAI-AWS-2026-02,cloud_commitment,OpenAI,Amazon Web Services,100000000000.00,USD,2026-03-01,96,,,,
+D,cloud_commitment,Acme,Cloudco,99999999999.99,USD,2024-02-29,,2027-02-27,,daily,
+T,chip_agreement,Acme,Chipco,36000000.00,EUR,2026-07-01,24,,tranches,,12000000.00;24000000.00
+"""
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    assert LEDGER is not None, "the ledger command is not installed"
+    environment = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"} | (env or {})
+    return subprocess.run([LEDGER, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+
+
+def ok(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = run(*args, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
+def test_help_for_every_command(tmp_path: Path) -> None:
+    top = ok("--help", cwd=tmp_path)
+    for command in COMMANDS:
+        assert command in top
+        text = ok(command, "--help", cwd=tmp_path)
+        assert "Usage: ledger " + command in text and len(text.splitlines()) > 3
+    assert ok("--version", cwd=tmp_path).startswith("ledger ")
+
+
+def test_same_bytes_on_sqlite_and_postgresql(tmp_path: Path, db_url: str, backend: str) -> None:
+    """Run per backend; both write into the same folder and the second compares with the first."""
+    (tmp_path / "deals.csv").write_text(GOOD)
+    ok("--db", db_url, "import", "deals.csv", cwd=tmp_path)
+    for grain in ("month", "quarter", "year", "fiscal-year", "contract-year"):
+        out = ok("--db", db_url, "schedule", "--by", grain, "--format", "csv", cwd=tmp_path)
+        golden = Path(__file__).parent / "golden" / f"schedule_{grain}.csv"
+        assert out == golden.read_text(), f"{backend} {grain} differs from {golden}"
+
+
+def test_csv_contract(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text(GOOD)
+    ok("init", cwd=tmp_path)
+    ok("import", "deals.csv", cwd=tmp_path)
+    ok("schedule", "--by", "year", "--format", "csv", "-o", "year.csv", cwd=tmp_path)
+    with (tmp_path / "year.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["agreement_id", "period", "period_start", "period_end", "amount", "currency"]
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        assert "e" not in row["amount"].lower() and "," not in row["amount"]
+        totals[row["agreement_id"]] = totals.get(row["agreement_id"], Decimal(0)) + Decimal(row["amount"])
+    assert totals == {
+        "D": Decimal("99999999999.99"),
+        "OAI-AWS-2025-11": Decimal("38000000000.00"),
+        "OAI-AWS-2026-02": Decimal("100000000000.00"),
+        "T": Decimal("36000000.00"),
+    }
+    first = rows[0]
+    assert (first["agreement_id"], first["period"], first["period_start"], first["period_end"]) == (
+        "D",
+        "2024",
+        "2024-01-01",
+        "2024-12-31",
+    )
+
+
+def test_json_and_table_outputs(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text(GOOD)
+    ok("init", cwd=tmp_path)
+    ok("import", "deals.csv", cwd=tmp_path)
+    payload = json.loads(ok("schedule", "--by", "contract-year", "-a", "T", "--format", "json", cwd=tmp_path))
+    assert payload == {
+        "by": "contract-year",
+        "lines": [
+            {
+                "agreement_id": "T",
+                "period": "CY1",
+                "period_start": "2026-07-01",
+                "period_end": "2027-06-30",
+                "amount": "12000000.00",
+                "currency": "EUR",
+            },
+            {
+                "agreement_id": "T",
+                "period": "CY2",
+                "period_start": "2027-07-01",
+                "period_end": "2028-06-30",
+                "amount": "24000000.00",
+                "currency": "EUR",
+            },
+        ],
+    }
+    table = ok("schedule", "--payer", "OpenAI", cwd=tmp_path)
+    assert "12,500,000,000.00" in table and "OAI-AWS-2026-02" in table and "Acme" not in table
+    listing = json.loads(ok("agreements", "--format", "json", cwd=tmp_path))
+    assert [a["agreement_id"] for a in listing["agreements"]] == ["D", "OAI-AWS-2025-11", "OAI-AWS-2026-02", "T"]
+
+
+def test_bad_file_one_line_errors_exit_1_and_nothing_written(tmp_path: Path, db_url: str) -> None:
+    (tmp_path / "deals.csv").write_text(GOOD)
+    ok("--db", db_url, "import", "deals.csv", cwd=tmp_path)
+    before = ok("--db", db_url, "schedule", "--by", "month", "--format", "csv", cwd=tmp_path)
+    (tmp_path / "bad.csv").write_text(
+        GOOD.replace("38000000000.00", '"38,000,000,000"') + "NEW,cloud_commitment,A,B,1.00,USD,2026-01-01,12,,,,\n"
+    )
+    done = run("--db", db_url, "import", "bad.csv", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "error: bad.csv:2: amount: got '38,000,000,000', "
+        "expected a plain non-negative decimal without separators or exponent, like 100000000000.00"
+    )
+    assert ok("--db", db_url, "schedule", "--by", "month", "--format", "csv", cwd=tmp_path) == before
+    listing = ok("--db", db_url, "agreements", "--format", "csv", cwd=tmp_path)
+    assert "NEW" not in listing
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["schedule", "--by", "week"], 2, "'week' is not one of month, quarter, year, fiscal-year, contract-year"),
+        (["schedule", "--format", "xml"], 2, "'xml' is not one of table, csv, json"),
+        (["schedule", "--by", "fiscal-year", "--fiscal-calendar", "july"], 2, "a fiscal calendar like"),
+        (["schedule", "-a", "NOPE"], 1, "error: no agreement named 'NOPE' in the ledger"),
+        (["import", "missing.csv"], 1, "error: missing.csv:0: file: expected an existing, readable file"),
+        (["--db", "mysql://x/y", "init"], 1, "error: database URL 'mysql://x/y': expected a SQLite or PostgreSQL URL"),
+        (
+            ["--db", "postgresql://nobody@127.0.0.1:1/none", "init"],
+            1,
+            "error: cannot use the database postgresql+psycopg://nobody@127.0.0.1:1/none",
+        ),
+    ],
+)
+def test_usage_and_data_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    ok("init", cwd=tmp_path)
+    done = run(*args, cwd=tmp_path)
+    assert done.returncode == code
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_schedule_before_init_says_what_to_do(tmp_path: Path) -> None:
+    done = run("schedule", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: sqlite:///ledger.db has no ledger schema yet: run `ledger init` first"
+
+
+def test_database_url_precedence(tmp_path: Path) -> None:
+    env = {"LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'from_env.db'}"}
+    ok("init", cwd=tmp_path, env=env)
+    assert (tmp_path / "from_env.db").exists() and not (tmp_path / "ledger.db").exists()
+    ok("--db", f"sqlite:///{tmp_path / 'from_flag.db'}", "init", cwd=tmp_path, env=env)
+    assert (tmp_path / "from_flag.db").exists()
+    ok("init", cwd=tmp_path)
+    assert (tmp_path / "ledger.db").exists()
+
+
+def test_quickstart_in_an_empty_folder(tmp_path: Path) -> None:
+    out = ok("quickstart", cwd=tmp_path)
+    assert "Founding example: yearly schedule" in out and "12,500,000,000.00" in out
+    with (tmp_path / "schedule.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    total = {
+        key: sum(Decimal(r["amount"]) for r in rows if r["agreement_id"] == key)
+        for key in ("OAI-AWS-2026-02", "OAI-AWS-2025-11")
+    }
+    assert total == {"OAI-AWS-2026-02": Decimal("100000000000.00"), "OAI-AWS-2025-11": Decimal("38000000000.00")}
+    again = run("quickstart", cwd=tmp_path)
+    assert again.returncode == 0 and "agreements: 0 new, 0 updated, 94 unchanged" in again.stderr
