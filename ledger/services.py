@@ -26,6 +26,7 @@ from ledger.domain.dates import ONE_DAY
 from ledger.errors import InputError, InputProblem, NotFoundError
 from ledger.io.readers import LedgerFile, read_ledger_file
 from ledger.io.records import Located
+from ledger.perf import no_cyclic_gc
 from ledger.progress import Progress, silent
 from ledger.schedule.kernel import amortize
 from ledger.schedule.schedules import periods_for, schedule_frame, slice_arrays
@@ -99,7 +100,7 @@ def import_files(
 ) -> ImportSummary:
     """Import files in order, all in one transaction: any bad file and nothing is written."""
     summary = ImportSummary()
-    with uow_factory() as uow:
+    with uow_factory() as uow, no_cyclic_gc():
         for path in paths:
             data = read_ledger_file(path, progress)
             _store_file(uow.store, data, summary, progress)
@@ -201,7 +202,7 @@ def _check_parents(data: LedgerFile, declared: dict[str, Located[Party]], existi
 
 
 def fingerprint(value: object) -> str:
-    """A stable digest of a domain value: unchanged input -> unchanged digest -> nothing rewritten."""
+    """A stable digest of a domain value (its repr names every field): unchanged input -> nothing rewritten."""
     return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
@@ -351,6 +352,7 @@ def _store_month_lines(store: Store, agreements: Sequence[Agreement], ids: dict[
     frame = frame[frame["amount_minor"].notna()].reset_index(drop=True)
     if frame.empty:
         return 0
+    progress("Amortizing by month", len(frame))
     pieces = slice_arrays(frame, slices)
     periods, calendar = periods_for(Grain.MONTH, frame, pieces)
     lines = amortize(pieces, periods, calendar)

@@ -18,25 +18,38 @@ from ledger.domain.money import format_minor
 from ledger.errors import DomainError
 
 
-class Kind(enum.StrEnum):
+class Choice(enum.StrEnum):
+    """A text enumeration read case-insensitively ('Cloud_Commitment' is cloud_commitment)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Choice | None:
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            for member in cls:
+                if member.value == folded:
+                    return member
+        return None
+
+
+class Kind(Choice):
     CLOUD_COMMITMENT = "cloud_commitment"
     CHIP_AGREEMENT = "chip_agreement"
     EQUITY_INVESTMENT = "equity_investment"
     FUNDING_ROUND = "funding_round"
 
 
-class Profile(enum.StrEnum):
+class Profile(Choice):
     STRAIGHT_LINE = "straight_line"
     TRANCHES = "tranches"
     RAMP = "ramp"
 
 
-class Basis(enum.StrEnum):
+class Basis(Choice):
     MONTHLY = "monthly"
     DAILY = "daily"
 
 
-class Qualifier(enum.StrEnum):
+class Qualifier(Choice):
     """How certain the reported amount is."""
 
     EXACT = "exact"
@@ -46,7 +59,7 @@ class Qualifier(enum.StrEnum):
     UNDISCLOSED = "undisclosed"
 
 
-class Status(enum.StrEnum):
+class Status(Choice):
     PROPOSED = "proposed"  # talks, letters of intent, non-binding
     ANNOUNCED = "announced"  # publicly announced or reported
     BINDING = "binding"  # signed contract
@@ -54,13 +67,13 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Confidence(enum.StrEnum):
+class Confidence(Choice):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
 
 
-class RelationKind(enum.StrEnum):
+class RelationKind(Choice):
     """How an agreement relates to an earlier one (see the README's relation semantics)."""
 
     ADDITIONAL = "additional"
@@ -69,7 +82,7 @@ class RelationKind(enum.StrEnum):
     TRANCHE_OF = "tranche_of"
 
 
-class PartyKind(enum.StrEnum):
+class PartyKind(Choice):
     LAB = "lab"
     CLOUD = "cloud"
     CHIP_MAKER = "chip_maker"
@@ -78,7 +91,7 @@ class PartyKind(enum.StrEnum):
     COMPANY = "company"
 
 
-class ValuationKind(enum.StrEnum):
+class ValuationKind(Choice):
     PRE_MONEY = "pre_money"
     POST_MONEY = "post_money"
     SECONDARY = "secondary"  # price set by a secondary share sale

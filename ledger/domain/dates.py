@@ -20,11 +20,13 @@ IntArray = npt.NDArray[np.int64]
 ONE_DAY = dt.timedelta(days=1)
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """`day` moved by `months` calendar months, clamped to the end of the target month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month0 = divmod(index, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
+    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+    last = 29 if month0 == 1 and calendar.isleap(year) else _MONTH_DAYS[month0]
     return dt.date(year, month0 + 1, min(day.day, last))
 
 

@@ -108,8 +108,7 @@ def _csv_entries(name: str, reader: Any, header: list[str]) -> Iterator[RawEntry
         if len(row) != len(header):
             yield InputProblem(name, line, "row", f"{len(row)} cells", f"{len(header)} cells, one per header column")
         else:
-            data = dict(zip(header, row, strict=True))
-            yield RawEntry(data, line, {})
+            yield RawEntry({k: v for k, v in zip(header, row, strict=True) if v and not v.isspace()}, line, {})
         line = reader.line_num + 1
 
 
@@ -244,4 +243,5 @@ def _yaml_entries(name: str, section: str, items: list[Any]) -> Iterator[RawEntr
         if not isinstance(item, _LinedDict):
             yield InputProblem(name, 0, section, item, "each entry to be a mapping of keys to values")
             continue
-        yield RawEntry(item, item.line, item.lines)
+        data = {k: v for k, v in item.items() if v is not None and not (isinstance(v, str) and not v.strip())}
+        yield RawEntry(data, item.line, item.lines)

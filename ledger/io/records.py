@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ledger.domain.agreements import (
     KINDS_PAID_AT_ONCE,
@@ -90,10 +90,6 @@ def _currency(value: object) -> object:
     raise ValueError("an ISO 4217 currency code the ledger knows, like USD or EUR")
 
 
-def _lower(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
 def _split(value: object) -> object:
     """CSV cells hold lists as `a;b;c`."""
     if isinstance(value, str):
@@ -115,33 +111,14 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Url = Annotated[str, BeforeValidator(_url)]
 
 
-# Enumerations are read case-insensitively.
-Lower = BeforeValidator(_lower)
-KindField = Annotated[Kind, Lower]
-ProfileField = Annotated[Profile, Lower]
-BasisField = Annotated[Basis, Lower]
-QualifierField = Annotated[Qualifier, Lower]
-StatusField = Annotated[Status, Lower]
-ConfidenceField = Annotated[Confidence, Lower]
-RelationKindField = Annotated[RelationKind, Lower]
-PartyKindField = Annotated[PartyKind, Lower]
-ValuationKindField = Annotated[ValuationKind, Lower]
-
-
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    """Readers leave out empty cells and null values, so optional fields get their defaults."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_missing(cls, data: Any) -> Any:
-        """Empty cells and null values are absent: optional fields get their defaults."""
-        if isinstance(data, Mapping):
-            return {k: v for k, v in data.items() if not (v is None or (isinstance(v, str) and not v.strip()))}
-        return data
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
 class RelationRecord(_Record):
-    kind: RelationKindField
+    kind: RelationKind
     to: Key
 
 
@@ -161,7 +138,7 @@ class AgreementRecord(_Record):
     """One agreement as written in an import file (CSV columns or YAML keys)."""
 
     agreement_id: Key
-    kind: KindField
+    kind: Kind
     payer: Name
     payee: Name
     amount: DecimalText | None = None
@@ -169,26 +146,26 @@ class AgreementRecord(_Record):
     start_date: IsoDate
     term_months: Annotated[int, Field(gt=0, le=1200)] | None = None
     end_date: IsoDate | None = None
-    profile: ProfileField = Profile.STRAIGHT_LINE
-    basis: BasisField = Basis.MONTHLY
-    amount_qualifier: QualifierField | None = None
-    status: StatusField = Status.ANNOUNCED
-    confidence: ConfidenceField | None = None
+    profile: Profile = Profile.STRAIGHT_LINE
+    basis: Basis = Basis.MONTHLY
+    amount_qualifier: Qualifier | None = None
+    status: Status = Status.ANNOUNCED
+    confidence: Confidence | None = None
     resource: str | None = None
     announced_on: IsoDate | None = None
     participants: str | None = None
     notes: str | None = None
     assumptions: dict[str, str] | str | None = None
     relation_to: Key | None = None
-    relation_kind: RelationKindField | None = None
-    relations: list[RelationRecord] = []
+    relation_kind: RelationKind | None = None
+    relations: tuple[RelationRecord, ...] = ()
     source_url: Url | None = None
     source_title: str | None = None
     source_date: IsoDate | None = None
-    sources: list[SourceRecord] = []
-    tranche_amounts: Annotated[list[DecimalText], BeforeValidator(_split)] | None = None
-    tranches: list[TrancheRecord] | None = None
-    ramp_weights: Annotated[list[Annotated[int, Field(ge=0)]], BeforeValidator(_split)] | None = None
+    sources: tuple[SourceRecord, ...] = ()
+    tranche_amounts: Annotated[tuple[DecimalText, ...], BeforeValidator(_split)] | None = None
+    tranches: tuple[TrancheRecord, ...] | None = None
+    ramp_weights: Annotated[tuple[Annotated[int, Field(ge=0)], ...], BeforeValidator(_split)] | None = None
     chip_family: str | None = None
     quantity: DecimalText | None = None
     unit: str | None = None
@@ -196,7 +173,7 @@ class AgreementRecord(_Record):
 
 class PartyRecord(_Record):
     name: Name
-    kind: PartyKindField = PartyKind.COMPANY
+    kind: PartyKind = PartyKind.COMPANY
     parent: Name | None = None
     fiscal_calendar: str | None = None
     notes: str | None = None
@@ -205,17 +182,17 @@ class PartyRecord(_Record):
 class ValuationRecord(_Record):
     valuation_id: Key
     party: Name
-    kind: ValuationKindField
+    kind: ValuationKind
     amount: DecimalText
     currency: CurrencyCode
     as_of: IsoDate
     round: Key | None = None
-    amount_qualifier: QualifierField = Qualifier.EXACT
-    confidence: ConfidenceField | None = None
+    amount_qualifier: Qualifier = Qualifier.EXACT
+    confidence: Confidence | None = None
     notes: str | None = None
     source_url: Url | None = None
     source_title: str | None = None
-    sources: list[SourceRecord] = []
+    sources: tuple[SourceRecord, ...] = ()
 
 
 AGREEMENT_COLUMNS = tuple(AgreementRecord.model_fields)
@@ -285,7 +262,7 @@ def _expected(item: Mapping[str, Any]) -> str:
 
 def validate(model: type[BaseModel], file: str, entry: RawEntry) -> tuple[Any, list[InputProblem]]:
     try:
-        return model.model_validate(dict(entry.data)), []
+        return model.model_validate(entry.data), []
     except ValidationError as error:
         problems = _Problems(file, entry)
         problems.from_validation(error)
@@ -311,7 +288,7 @@ def _agreement(rec: AgreementRecord, problems: _Problems) -> Agreement | None:
     term = _term(rec, problems)
     relations = _relations(rec, problems)
     sources = [SourceRecord(url=rec.source_url, title=rec.source_title, date=rec.source_date)] if rec.source_url else []
-    sources += rec.sources
+    sources += list(rec.sources)
     slices = _slices(rec, amount, term, problems) if term is not None else ()
     capacity = _capacity(rec, problems)
     if problems.found or term is None:
@@ -356,6 +333,8 @@ def _amount(rec: AgreementRecord, problems: _Problems) -> tuple[int | None, Qual
 
 
 def _relations(rec: AgreementRecord, problems: _Problems) -> tuple[Relation, ...]:
+    if rec.relation_to is None and rec.relation_kind is None and not rec.relations:
+        return ()
     relations = list(rec.relations)
     if (rec.relation_to is None) != (rec.relation_kind is None):
         missing = "relation_kind" if rec.relation_kind is None else "relation_to"
@@ -465,7 +444,7 @@ def build_valuation(file: str, entry: RawEntry) -> tuple[Located[Valuation] | No
     if amount is None:
         return None, problems.found
     sources = [SourceRecord(url=record.source_url, title=record.source_title)] if record.source_url else []
-    sources += record.sources
+    sources += list(record.sources)
     valuation = Valuation(
         key=record.valuation_id,
         party=record.party,
