@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ledger.db.models import (
@@ -318,12 +318,13 @@ class Store:
         join instead (PostgreSQL manual, "Populating a Database"); on error the
         rollback restores it. Readers of schedule_line wait for the commit.
         """
-        fk = ScheduleLine.__table__.c.agreement_id.foreign_keys.copy().pop().constraint
-        assert fk is not None and fk.name is not None
+        (foreign_key,) = ScheduleLine.__table__.c.agreement_id.foreign_keys
+        fk_name = foreign_key.constraint.name if foreign_key.constraint is not None else None
+        assert isinstance(fk_name, str)
         bulk = len(agreement_id) >= BULK_LINES and len(agreement_id) * 8 >= self._estimated_lines()
         connection = self.session.connection()
         if bulk:
-            connection.exec_driver_sql(f"ALTER TABLE schedule_line DROP CONSTRAINT {fk.name}")
+            connection.exec_driver_sql(f"ALTER TABLE schedule_line DROP CONSTRAINT {fk_name}")
         with (
             self._driver_connection().cursor() as cursor,
             cursor.copy("COPY schedule_line (agreement_id, month, amount_minor) FROM STDIN (FORMAT BINARY)") as copy,
@@ -340,7 +341,7 @@ class Store:
             copy.write(_PG_COPY_TRAILER)
         if bulk:
             connection.exec_driver_sql(
-                f"ALTER TABLE schedule_line ADD CONSTRAINT {fk.name} FOREIGN KEY (agreement_id) "
+                f"ALTER TABLE schedule_line ADD CONSTRAINT {fk_name} FOREIGN KEY (agreement_id) "
                 "REFERENCES agreement (id) ON DELETE CASCADE"
             )
 

@@ -13,6 +13,7 @@ the server named by LEDGER_TEST_POSTGRES_URL (default: the local one).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import shutil
@@ -166,7 +167,7 @@ def run_backend(backend: str, url: str, csv_path: Path, out_dir: Path, count: in
     end = time.perf_counter()
     peak = memory.peak_mb()
     boundaries = [*marks, ("commit", end, None)]
-    for (name, began, total), (_, finished, _) in zip(boundaries, boundaries[1:], strict=False):
+    for (name, began, total), (_, finished, _) in itertools.pairwise(boundaries):
         unit = "lines" if "lines" in name else "agreements"
         rows = summary.schedule_lines_written if "lines" in name else total
         report.stages.append(Stage(f"import: {name.lower()}", finished - began, rows, unit, peak))

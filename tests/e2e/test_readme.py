@@ -1,0 +1,149 @@
+"""The README cannot drift from the code: every command, file, query and example in it is run here."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ledger.api import Ledger
+from ledger.db.engine import make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+LEDGER = shutil.which("ledger")
+
+
+@dataclass(frozen=True)
+class Block:
+    language: str
+    name: str
+    body: str
+
+
+BLOCKS = [
+    Block(m["lang"], (m["name"] or "").strip(), m["body"])
+    for m in re.finditer(r"^```(?P<lang>[a-z]*)(?P<name>[^\n]*)\n(?P<body>.*?)^```\s*$", README, re.M | re.S)
+]
+
+
+def blocks(language: str) -> list[Block]:
+    return [b for b in BLOCKS if b.language == language]
+
+
+def lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip("\n").splitlines()]
+
+
+def test_readme_starts_with_the_two_setup_commands_that_ci_runs() -> None:
+    first, second = BLOCKS[0], BLOCKS[1]
+    assert (first.language, second.language) == ("bash", "bash")
+    assert len(lines(first.body)) == 1 and len(lines(second.body)) == 1
+    assert "ledger quickstart" in first.body and "pip install . " in first.body
+    assert "pip install '.[test]'" in second.body and second.body.strip().endswith("pytest")
+    # .ci/run extracts the commands with its readme_command function: they are the ones shown here.
+    ci = (ROOT / ".ci" / "run").read_text()
+    function = re.search(r"^readme_command\(\) \{.*?^\}", ci, re.M | re.S)
+    assert function is not None and "for n in 1 2; do" in ci
+    for n, block in ((1, first), (2, second)):
+        script = f"{function.group(0)}\nreadme_command {n}"
+        extracted = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        assert extracted.strip() == block.body.strip()
+
+
+def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    argv = shlex.split(command)
+    assert argv[0] == "ledger" and LEDGER is not None
+    env = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
+    return subprocess.run([LEDGER, *argv[1:]], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_quickstart_output_is_what_the_readme_shows(tmp_path: Path) -> None:
+    shown = BLOCKS[2]
+    assert shown.language == "text"
+    done = run("ledger quickstart", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert lines(done.stdout) == lines(shown.body)
+
+
+def test_console_sessions_run_as_shown(tmp_path: Path) -> None:
+    """All `$ ledger ...` lines, in order, in one folder holding the README's example files."""
+    for block in BLOCKS:
+        if block.name and block.language in ("csv", "yaml"):
+            (tmp_path / block.name).write_text(block.body, encoding="utf-8")
+    sessions = [b for b in blocks("console") if b.body.lstrip().startswith("$ ")]
+    assert sessions
+    for session in sessions:
+        steps = re.split(r"^\$ ", session.body, flags=re.M)[1:]
+        for step in steps:
+            command, _, shown = step.partition("\n")
+            done = run(command, tmp_path)
+            expected = lines(shown)
+            if expected and expected[0].startswith("error:"):
+                assert done.returncode == 1, command
+                assert lines(done.stderr) == expected, command
+            else:
+                assert done.returncode == 0, f"{command}: {done.stderr}"
+                assert "Traceback" not in done.stderr
+                if expected:
+                    assert lines(done.stdout) == expected, command
+    assert (tmp_path / "acme.csv").read_text().startswith("agreement_id,period,")
+    assert "ACME-GPU-2026" in (tmp_path / "agreements.csv").read_text()
+
+
+def test_sql_examples_agree_on_both_backends(db_url: str, backend: str, tmp_path: Path, seeded_sqlite: Path) -> None:
+    queries = [b.body for b in blocks("sql")]
+    assert len(queries) == 3
+    with Ledger(db_url) as book:
+        book.seed()
+    results = []
+    for url in (db_url, f"sqlite:///{seeded_sqlite}"):
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            results.append([[tuple(row) for row in connection.execute(text(q))] for q in queries])
+        engine.dispose()
+    mine, reference = results
+    for rows in mine:
+        assert rows, "every example query returns rows"
+    # amount is NUMERIC on PostgreSQL and exact text on SQLite: compare as text
+    normalize = lambda table: [tuple(str(v) if v is not None else None for v in row) for row in table]  # noqa: E731
+    assert [normalize(t) for t in mine] == [normalize(t) for t in reference]
+    aws = dict((period, amount) for _, period, amount in mine[0])
+    assert sum(aws.values()) == 13_800_000_000_000  # $38B + $100B, to the cent
+
+
+def test_python_example_prints_what_the_readme_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (example,) = blocks("python")
+    shown = BLOCKS[BLOCKS.index(example) + 1]
+    assert shown.language == "text"
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(example.body, "README.md", "exec"), {})  # the README example itself
+    assert lines(out.getvalue()) == lines(shown.body)
+
+
+def test_benchmark_script_runs_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's benchmark command, on 2,000 agreements and SQLite only."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "tests" / "benchmarks" / "bench_pipeline.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench", bench)  # dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    csv_path = tmp_path / "agreements.csv"
+    bench.generate(csv_path, 2000)
+    report = bench.run_backend("sqlite", f"sqlite:///{tmp_path / 'bench.db'}", csv_path, tmp_path, 2000)
+    names = [stage.name for stage in report.stages]
+    assert "amortization kernel (monthly lines)" in names and "export yearly CSV" in names
+    assert "| import, whole (one transaction) |" in report.markdown()
