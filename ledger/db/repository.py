@@ -229,32 +229,27 @@ class Store:
 
     def slices_frame(self, agreement_ids: Sequence[int] | None = None) -> pd.DataFrame:
         """Tranche and ramp slices: agreement_id (the key), seq, start_date, end_date (inclusive), amount_minor."""
-        query = (
-            select(
-                Agreement.key.label("agreement_id"),
-                AgreementSlice.seq,
-                AgreementSlice.start_date,
-                AgreementSlice.end_date,
-                AgreementSlice.amount_minor,
-                AgreementSlice.weight,
-            )
-            .join(Agreement, Agreement.id == AgreementSlice.agreement_id)
-            .order_by(Agreement.key, AgreementSlice.seq)
-        )
-        if agreement_ids is None:
-            rows = list(self.session.execute(query))
+        query = select(
+            AgreementSlice.agreement_id,
+            Agreement.key,
+            AgreementSlice.seq,
+            AgreementSlice.start_date,
+            AgreementSlice.end_date,
+            AgreementSlice.amount_minor,
+            AgreementSlice.weight,
+        ).join(Agreement, Agreement.id == AgreementSlice.agreement_id)
+        if agreement_ids is None or len(agreement_ids) > 4 * IN_CHUNK:  # cheaper to read them all
+            wanted = None if agreement_ids is None else set(agreement_ids)
+            rows = [row[1:] for row in self.session.execute(query) if wanted is None or row[0] in wanted]
         else:
-            rows = [
-                row
-                for part in chunks(agreement_ids)
-                for row in self.session.execute(query.where(AgreementSlice.agreement_id.in_(part)))
-            ]
+            filtered = (query.where(AgreementSlice.agreement_id.in_(part)) for part in chunks(agreement_ids))
+            rows = [row[1:] for statement in filtered for row in self.session.execute(statement)]
         columns = ["agreement_id", "seq", "start_date", "end_date", "amount_minor", "weight"]
-        frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=columns)
+        frame = pd.DataFrame.from_records(rows, columns=columns).sort_values(["agreement_id", "seq"], kind="stable")
         for column in ("start_date", "end_date"):
             frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
         frame["amount_minor"] = frame["amount_minor"].astype(np.int64)
-        return frame
+        return frame.reset_index(drop=True)
 
     # -- valuations ------------------------------------------------------------
 

@@ -158,3 +158,18 @@ def test_fiscal_years_follow_the_payers_calendar(book: Ledger, tmp_path: Path) -
     assert payer_view[["period", "amount_minor"]].values.tolist() == [["FY2026", 60000], ["FY2027", 60000]]
     payee_view = book.schedule(by="fiscal-year", fiscal_calendar="payee")
     assert payee_view[["period", "amount_minor"]].values.tolist() == [["FY2026", 120000]]
+
+
+def test_bulk_line_path_keeps_the_foreign_key(book: Ledger, deals: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large loads on PostgreSQL drop and re-add the schedule_line foreign key in their transaction."""
+    from ledger.db import migrate, repository
+
+    monkeypatch.setattr(repository, "BULK_LINES", 1)
+    book.import_file(deals)
+    assert counts(book.url)["schedule_line"] == len(book.schedule(by="month"))
+    engine = make_engine(book.url)
+    with engine.connect() as connection:
+        migrate.check(connection)  # the constraint is back, named as the migration made it
+        with pytest.raises(Exception, match="(?i)foreign key"):
+            connection.execute(text("INSERT INTO schedule_line (agreement_id, month, amount_minor) VALUES (999999, '2026-01-01', 1)"))
+    engine.dispose()
