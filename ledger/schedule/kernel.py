@@ -14,6 +14,8 @@ second product is below W^2 (W is at most a few thousand days).
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -156,9 +158,33 @@ def amortize(slices: SliceArrays, periods: Periods, slice_calendar: IntArray | N
         np.any(first < 0) or np.any(periods.calendar[first] != calendar) or np.any(periods.end[last] < slices.end)
     ):
         raise ValueError("the periods do not cover every slice's term")
-    counts = last - first + 1
     if n == 0:
         return Lines(*(np.array([], np.int64) for _ in range(3)))
+    terms = _SliceTerms.of(slices)
+    edge = _Edges.of(periods.end)
+    # Work through the slices in blocks of about CHUNK_LINES lines: the arrays
+    # stay in cache and are reused, instead of a dozen gigabyte-sized
+    # temporaries. Blocks end where an owner ends, so merging stays within one.
+    counts = last - first + 1
+    ends = np.searchsorted(np.cumsum(counts), np.arange(CHUNK_LINES, int(counts.sum()), CHUNK_LINES))
+    cuts = [0]
+    for end in ends.tolist():
+        while end < n and end > cuts[-1] and slices.owner[end] == slices.owner[end - 1]:
+            end += 1
+        if end > cuts[-1] and end < n:
+            cuts.append(end)
+    cuts.append(n)
+    parts = [
+        _amortize_block(slices.owner[a:b], terms[a:b], first[a:b], last[a:b], edge) for a, b in itertools.pairwise(cuts)
+    ]
+    return Lines(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("owner", "period", "amount")))
+
+
+CHUNK_LINES = 1 << 20
+
+
+def _amortize_block(owner: IntArray, terms: _SliceTerms, first: IntArray, last: IntArray, edge: _Edges) -> Lines:
+    counts = last - first + 1
     # Period index of each line: a run first[i], first[i] + 1, ..., last[i] per slice, built by a cumsum.
     heads = np.cumsum(counts) - counts
     step = np.ones(int(counts.sum()), dtype=np.int64)
@@ -170,8 +196,6 @@ def amortize(slices: SliceArrays, periods: Periods, slice_calendar: IntArray | N
     # the previous line's closing value (periods are contiguous), and 0 for a
     # slice's first line. Everything is int64 arithmetic on per-slice constants
     # repeated per line and per-period edge facts gathered per line.
-    terms = _SliceTerms.of(slices)
-    edge = _Edges.of(periods.end)
     daily = np.repeat(terms.daily, counts)
     whole = np.repeat(terms.whole, counts)
     days = edge.day[period] - np.repeat(terms.start_day, counts)
@@ -183,7 +207,7 @@ def amortize(slices: SliceArrays, periods: Periods, slice_calendar: IntArray | N
     amount[0] = accrued[0]
     np.subtract(accrued[1:], accrued[:-1], out=amount[1:])
     amount[heads] = accrued[heads]
-    merged = _merge_adjacent(Lines(np.repeat(slices.owner, counts), period, amount))
+    merged = _merge_adjacent(Lines(np.repeat(owner, counts), period, amount))
     if np.all(merged.amount != 0):
         return merged
     keep = merged.amount != 0  # periods a term touches but no instalment falls in
@@ -216,6 +240,9 @@ class _SliceTerms:
     whole: IntArray
     quotient: IntArray
     remainder: IntArray
+
+    def __getitem__(self, rows: slice) -> _SliceTerms:
+        return _SliceTerms(*(getattr(self, f.name)[rows] for f in dataclasses.fields(self)))
 
     @classmethod
     def of(cls, slices: SliceArrays) -> _SliceTerms:

@@ -148,10 +148,12 @@ def run_backend(backend: str, url: str, csv_path: Path, out_dir: Path, count: in
         data = read_ledger_file(csv_path)
         done(len(data.agreements))
     agreements = [located.value for located in data.agreements]
-    with stage(report, memory, "amortization kernel (monthly lines)", "lines") as done:
+    with stage(report, memory, "kernel inputs from agreements", "agreements") as done:
         frame, slices = services.agreements_to_frames(agreements)
         pieces = slice_arrays(frame, slices)
         periods, calendar = periods_for(Grain.MONTH, frame, pieces)
+        done(len(frame))
+    with stage(report, memory, "amortization kernel (monthly lines)", "lines") as done:
         done(len(amortize(pieces, periods, calendar)))
     del data, agreements, frame, slices, pieces
 

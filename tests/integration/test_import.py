@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.db.engine import make_engine
@@ -170,6 +171,8 @@ def test_bulk_line_path_keeps_the_foreign_key(book: Ledger, deals: Path, monkeyp
     engine = make_engine(book.url)
     with engine.connect() as connection:
         migrate.check(connection)  # the constraint is back, named as the migration made it
-        with pytest.raises(Exception, match="(?i)foreign key"):
-            connection.execute(text("INSERT INTO schedule_line (agreement_id, month, amount_minor) VALUES (999999, '2026-01-01', 1)"))
+        with pytest.raises(IntegrityError, match=r"(?i)foreign key"):
+            connection.execute(
+                text("INSERT INTO schedule_line (agreement_id, month, amount_minor) VALUES (999999, '2026-01-01', 1)")
+            )
     engine.dispose()

@@ -144,3 +144,31 @@ def test_cumulative_at_points() -> None:
     when = np.array(["2026-02-15", "2026-02-15"], dtype="datetime64[D]")
     # monthly: instalments Jan 15 only are before Feb 15 -> floor(10000/3); daily: 31 of 90 days.
     assert cumulative(slices, when).tolist() == [3333, 9000 * 31 // 90]
+
+
+def test_blocks_do_not_change_the_result(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The kernel works in blocks of lines; owners with several slices never straddle two blocks."""
+    from ledger.domain.calendars import calendar_periods
+    from ledger.schedule import kernel
+
+    rng = np.random.default_rng(3)
+    n = 300
+    owner = np.sort(rng.integers(0, 120, n))
+    start = np.datetime64("2024-01-01") + rng.integers(0, 2000, n).astype("timedelta64[D]")
+    order = np.lexsort((start, owner))
+    owner, start = owner[order], start[order]
+    end = start + rng.integers(1, 400, n).astype("timedelta64[D]")
+    # slices of one owner must not overlap: shift each after the previous one of its owner
+    for i in range(1, n):
+        if owner[i] == owner[i - 1] and start[i] < end[i - 1]:
+            length = end[i] - start[i]
+            start[i] = end[i - 1]
+            end[i] = start[i] + length
+    slices = SliceArrays.build(owner, start, end, rng.integers(0, 10**9, n), rng.random(n) < 0.5)
+    periods = Periods.single(calendar_periods(Grain.MONTH, slices.start.min(), slices.end.max()))
+    whole = amortize(slices, periods)
+    monkeypatch.setattr(kernel, "CHUNK_LINES", 7)
+    blocked = amortize(slices, periods)
+    for name in ("owner", "period", "amount"):
+        assert getattr(blocked, name).tolist() == getattr(whole, name).tolist()
+    assert np.bincount(whole.owner, minlength=120).sum() == len(whole)
