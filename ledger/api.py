@@ -16,6 +16,7 @@ from ledger.db.uow import UnitOfWork
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.io.output import amount_decimal
 from ledger.progress import Progress, silent
+from ledger.reconcile.findings import Finding
 from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest
 
 
@@ -54,14 +55,39 @@ class Ledger:
         Columns: agreement_id, period, period_start, period_end (inclusive),
         amount_minor, currency, amount.
         """
-        frame = services.schedule(
-            self.unit_of_work,
-            ScheduleRequest(Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar)),
+        request = ScheduleRequest(Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar))
+        return _with_decimals(services.schedule(self.unit_of_work, request))
+
+    def consolidated(
+        self,
+        by: Grain | str = Grain.YEAR,
+        agreements: Sequence[str] = (),
+        payer: str | None = None,
+        payee: str | None = None,
+        fiscal_calendar: str | FiscalCalendar = "payer",
+        rollup: bool = False,
+        by_agreement: bool = False,
+    ) -> pd.DataFrame:
+        """The consolidated schedule: relations applied, nothing counted twice.
+
+        Columns: payer, payee, resource, period, period_start, period_end,
+        amount_minor, currency, amount (by_agreement: agreement_id and contract_id
+        first). rollup=True reports payers and payees as their parent companies.
+        """
+        request = services.ConsolidatedRequest(
+            Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar), rollup, by_agreement
         )
-        frame["amount"] = pd.Series(
-            amount_decimal(frame["amount_minor"], frame["currency"]), index=frame.index, dtype=object
-        )
-        return frame
+        return _with_decimals(services.consolidated_schedule(self.unit_of_work, request))
+
+    def adjustments(
+        self, by: Grain | str = Grain.YEAR, fiscal_calendar: str | FiscalCalendar = "payer"
+    ) -> pd.DataFrame:
+        """What consolidation removes from each agreement (negative amounts), by period, relation and related id."""
+        return _with_decimals(services.adjustments(self.unit_of_work, Grain(by), fiscal_choice(fiscal_calendar)))
+
+    def reconcile(self) -> list[Finding]:
+        """Every reconciliation finding, errors first (see Finding.as_json for the JSON shape)."""
+        return services.reconcile(self.unit_of_work)
 
     def agreements(self) -> pd.DataFrame:
         """Every agreement: parties, amount (minor units and Decimal), term, profile, status."""
@@ -85,6 +111,12 @@ class Ledger:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _with_decimals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `amount` (exact Decimal) beside `amount_minor`."""
+    decimals = amount_decimal(frame["amount_minor"], frame["currency"])
+    return frame.assign(amount=pd.Series(decimals, index=frame.index, dtype=object))
 
 
 def fiscal_choice(value: str | FiscalCalendar) -> FiscalChoice:

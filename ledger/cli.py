@@ -144,6 +144,15 @@ def import_(
     _say(f"imported {', '.join(map(str, files))}: {summary.describe()}")
 
 
+FORMAT_OPTION = typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")
+OUTPUT_OPTION = typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+FISCAL_OPTION = typer.Option(
+    "--fiscal-calendar",
+    metavar="WHOSE",
+    help="For --by fiscal-year: 'payer', 'payee', or a calendar such as 'jun' or '52-53:jan:sun:last'.",
+)
+
+
 @app.command()
 def schedule(
     by: Annotated[str, typer.Option("--by", help="Period size: " + ", ".join(GRAINS) + ".", metavar="GRAIN")] = "year",
@@ -156,38 +165,111 @@ def schedule(
     payee: Annotated[
         str | None, typer.Option(metavar="NAME", help="Only agreements paid to NAME or its subsidiaries.")
     ] = None,
-    fiscal_calendar: Annotated[
-        str,
+    fiscal_calendar: Annotated[str, FISCAL_OPTION] = "payer",
+    consolidated: Annotated[
+        bool,
         typer.Option(
-            "--fiscal-calendar",
-            metavar="WHOSE",
-            help="For --by fiscal-year: 'payer', 'payee', or a calendar such as 'jun' or '52-53:jan:sun:last'.",
+            "--consolidated",
+            help="Nothing counted twice (relations applied); lines by payer, payee, resource and period.",
         ),
-    ] = "payer",
-    fmt_name: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")] = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
-    ] = None,
+    ] = False,
+    rollup: Annotated[
+        bool, typer.Option("--rollup", help="With --consolidated: payers and payees as their parent companies.")
+    ] = False,
+    by_agreement: Annotated[
+        bool, typer.Option("--by-agreement", help="With --consolidated: one line per agreement, with its contract.")
+    ] = False,
+    fmt_name: Annotated[str, FORMAT_OPTION] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
 ) -> None:
-    """Print amortized schedules: one line per agreement and period, amounts exact to the cent.
+    """Print amortized schedules, amounts exact to the cent.
 
     CSV columns: agreement_id, period, period_start, period_end (inclusive), amount, currency.
+    With --consolidated: payer, payee, resource, period, period_start, period_end, amount, currency
+    (--by-agreement: agreement_id, contract_id first).
     """
     from ledger import services
     from ledger.api import fiscal_choice
     from ledger.domain.calendars import Grain
+    from ledger.io import output as out_
 
-    grain = _choice("--by", by, GRAINS)
+    grain = Grain(_choice("--by", by, GRAINS))
     fmt = _choice("--format", fmt_name, FORMATS)
-    request = services.ScheduleRequest(
-        Grain(grain), tuple(agreement or ()), payer, payee, _fiscal(fiscal_choice, fiscal_calendar)
-    )
+    fiscal = _fiscal(fiscal_choice, fiscal_calendar)
+    if (rollup or by_agreement) and not consolidated:
+        raise typer.BadParameter("only with --consolidated", param_hint="--rollup/--by-agreement")
     with _open() as book:
-        frame = services.schedule(book.unit_of_work, request)
+        if consolidated:
+            request = services.ConsolidatedRequest(
+                grain, tuple(agreement or ()), payer, payee, fiscal, rollup=rollup, by_agreement=by_agreement
+            )
+            frame = services.consolidated_schedule(book.unit_of_work, request)
+            columns = [*(("agreement_id", "contract_id") if by_agreement else ()), *out_.CONSOLIDATED_CSV_COLUMNS]
+        else:
+            request_ = services.ScheduleRequest(grain, tuple(agreement or ()), payer, payee, fiscal)
+            frame = services.schedule(book.unit_of_work, request_)
+            columns = out_.SCHEDULE_CSV_COLUMNS
+    title = f"{'Consolidated schedule' if consolidated else 'Schedule'} by {grain}"
     with _output(output) as out:
-        _render_schedule(frame, fmt, grain, out)
+        _render(out_.as_text(frame, columns), fmt, out, title=title, json_key="lines", meta={"by": grain.value})
     if output is not None:
         _say(f"wrote {len(frame)} schedule lines to {output}")
+
+
+@app.command()
+def adjustments(
+    by: Annotated[str, typer.Option("--by", help="Period size: " + ", ".join(GRAINS) + ".", metavar="GRAIN")] = "year",
+    fiscal_calendar: Annotated[str, FISCAL_OPTION] = "payer",
+    fmt_name: Annotated[str, FORMAT_OPTION] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """List what consolidation removes from each agreement's gross schedule, by period, and why.
+
+    Columns: agreement_id, relation_kind, related_id, period, period_start, period_end, amount
+    (negative: removed), currency. A superseded agreement loses its remainder from the newer one's
+    start; a whole loses what its tranche_of parts count themselves.
+    """
+    from ledger import services
+    from ledger.api import fiscal_choice
+    from ledger.domain.calendars import Grain
+    from ledger.io import output as out_
+
+    grain = Grain(_choice("--by", by, GRAINS))
+    fmt = _choice("--format", fmt_name, FORMATS)
+    with _open() as book:
+        frame = services.adjustments(book.unit_of_work, grain, _fiscal(fiscal_choice, fiscal_calendar))
+    text = out_.as_text(frame, out_.ADJUSTMENT_CSV_COLUMNS)
+    with _output(output) as out:
+        _render(text, fmt, out, title=f"Adjustments by {grain}", json_key="adjustments", meta={"by": grain.value})
+
+
+@app.command()
+def reconcile(
+    fmt_name: Annotated[
+        str, typer.Option("--format", "-f", help="table or json (see the README's schema).", metavar="FORMAT")
+    ] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any finding is an error.")] = False,
+) -> None:
+    """Report what does not add up: unexplained overlaps, probable duplicates, parts against wholes,
+    valuations, rates taken for totals, relation loops, and notes naming unrelated agreements."""
+    from ledger import services
+    from ledger.io import output as out_
+
+    fmt = _choice("--format", fmt_name, ["table", "json"])
+    with _open() as book:
+        findings = services.reconcile(book.unit_of_work)
+    counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "info")}
+    with _output(output) as out:
+        if fmt == "json":
+            out_.write_json({"findings": [f.as_json() for f in findings], "counts": counts}, out)
+        else:
+            frame = services.findings_frame(findings)
+            shown = frame[["severity", "kind", "agreements", "message", "difference"]]
+            out_.render_table(shown, out, title="Reconciliation", right=["difference"], wrap=["agreements", "message"])
+    _say(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    if strict and counts["error"]:
+        raise typer.Exit(1)
 
 
 def _fiscal(parse: Callable[[str], Any], value: str) -> Any:
@@ -203,17 +285,19 @@ def _choice(option: str, value: str, allowed: list[str]) -> str:
     return value
 
 
-def _render_schedule(frame: pd.DataFrame, fmt: str, grain: str, out: IO[str]) -> None:
+def _render(
+    text: pd.DataFrame, fmt: str, out: IO[str], *, title: str, json_key: str, meta: dict[str, Any] | None = None
+) -> None:
     from ledger.io import output
 
-    text = output.schedule_for_output(frame)
     if fmt == "csv":
         output.write_csv(text, out)
     elif fmt == "json":
-        output.write_json({"by": grain, "lines": output.records(text)}, out)
+        output.write_json({**(meta or {}), json_key: output.records(text)}, out)
     else:
-        shown = text.assign(amount=[output.grouped_amount(a) for a in text["amount"]])
-        output.render_table(shown, out, title=f"Schedule by {grain}", right=["amount"])
+        amounts = [c for c in text.columns if c in ("amount", "difference")]
+        shown = text.assign(**{c: [output.grouped_amount(a) if a else "" for a in text[c]] for c in amounts})
+        output.render_table(shown, out, title=title, right=amounts)
 
 
 @app.command()

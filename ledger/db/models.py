@@ -241,3 +241,25 @@ class ScheduleLine(Base):
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScheduleAdjustment(Base):
+    """What consolidation changes in an agreement's month line, and why (relation, related agreement).
+
+    consolidated = schedule_line + schedule_adjustment. Rewritten by the ledger
+    after every import, in the same transaction.
+    """
+
+    __tablename__ = "schedule_adjustment"
+    __table_args__ = (
+        one_of("relation_kind", RelationKind),
+        CheckConstraint("amount_minor <> 0", name="amount_not_zero"),
+    )
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    relation_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    related_id: Mapped[int] = mapped_column(
+        ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    amount_minor: Mapped[int] = mapped_column(BigInteger)

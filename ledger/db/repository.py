@@ -26,6 +26,7 @@ from ledger.db.models import (
     ChipDetail,
     Currency,
     Party,
+    ScheduleAdjustment,
     ScheduleLine,
     Source,
     Valuation,
@@ -199,6 +200,7 @@ class Store:
                 Agreement.basis,
                 Agreement.status,
                 Agreement.confidence,
+                Agreement.notes,
                 payer.fiscal_year_end_month.label("payer_fy_end_month"),
                 payer.fiscal_week_day.label("payer_fy_week_day"),
                 payer.fiscal_week_rule.label("payer_fy_week_rule"),
@@ -250,7 +252,44 @@ class Store:
         frame["amount_minor"] = frame["amount_minor"].astype(np.int64)
         return frame.reset_index(drop=True)
 
+    def relations(self) -> list[tuple[str, str, str]]:
+        """Every relation as (agreement key, kind, related agreement key)."""
+        related = aliased(Agreement)
+        query = (
+            select(Agreement.key, AgreementRelation.kind, related.key)
+            .join(Agreement, Agreement.id == AgreementRelation.agreement_id)
+            .join(related, related.id == AgreementRelation.related_id)
+        )
+        return sorted((a, k, r) for a, k, r in self.session.execute(query))
+
+    def agreement_sources(self) -> pd.DataFrame:
+        """agreement_id (key) and url of every source link."""
+        query = (
+            select(Agreement.key, Source.url)
+            .join(AgreementSource, AgreementSource.agreement_id == Agreement.id)
+            .join(Source, Source.id == AgreementSource.source_id)
+        )
+        return pd.DataFrame.from_records(list(self.session.execute(query)), columns=["agreement_id", "url"])
+
+    def replace_adjustments(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rewrite every consolidation adjustment (they are derived from all agreements and relations)."""
+        self.session.execute(delete(ScheduleAdjustment))
+        self.insert_rows(ScheduleAdjustment, rows)
+
     # -- valuations ------------------------------------------------------------
+
+    def valuations_frame(self) -> pd.DataFrame:
+        """valuation_id, party, kind, amount_minor, currency, as_of, round_id (the round's agreement key)."""
+        round_ = aliased(Agreement)
+        query = (
+            select(Valuation.key, Party.name, Valuation.kind, Valuation.amount_minor, Valuation.currency,
+                   Valuation.as_of, round_.key)
+            .join(Party, Party.id == Valuation.party_id)
+            .outerjoin(round_, round_.id == Valuation.round_id)
+            .order_by(Valuation.key)
+        )  # fmt: skip
+        columns = ["valuation_id", "party", "kind", "amount_minor", "currency", "as_of", "round_id"]
+        return pd.DataFrame.from_records([tuple(r) for r in self.session.execute(query)], columns=columns)
 
     def valuation_index(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}

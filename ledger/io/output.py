@@ -14,6 +14,10 @@ import pandas as pd
 from ledger.domain.money import MINOR_DIGITS, format_minor_array, to_decimal
 
 SCHEDULE_CSV_COLUMNS = ["agreement_id", "period", "period_start", "period_end", "amount", "currency"]
+CONSOLIDATED_CSV_COLUMNS = ["payer", "payee", "resource", "period", "period_start", "period_end", "amount", "currency"]
+ADJUSTMENT_CSV_COLUMNS = [
+    "agreement_id", "relation_kind", "related_id", "period", "period_start", "period_end", "amount", "currency",
+]  # fmt: skip
 
 
 class Format(enum.StrEnum):
@@ -44,17 +48,24 @@ def date_text(column: pd.Series) -> np.ndarray:
 
 def schedule_for_output(frame: pd.DataFrame) -> pd.DataFrame:
     """The schedule as text columns, exactly SCHEDULE_CSV_COLUMNS."""
-    return pd.DataFrame(
-        {
-            "agreement_id": frame["agreement_id"].to_numpy(dtype=object),
-            "period": frame["period"].to_numpy(dtype=object),
-            "period_start": date_text(frame["period_start"]),
-            "period_end": date_text(frame["period_end"]),
-            "amount": amount_text(frame["amount_minor"], frame["currency"]),
-            "currency": frame["currency"].to_numpy(dtype=object),
-        },
-        columns=SCHEDULE_CSV_COLUMNS,
-    )
+    return as_text(frame, SCHEDULE_CSV_COLUMNS)
+
+
+def as_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`columns` of a money frame as text: `amount` from amount_minor and currency, dates as YYYY-MM-DD.
+
+    Money frames carry `amount_minor` and `currency`; `columns` may ask for
+    `amount` (or any `<name>` whose `<name>_minor` column exists).
+    """
+    out = {}
+    for column in columns:
+        if f"{column}_minor" in frame.columns:
+            out[column] = amount_text(frame[f"{column}_minor"], frame["currency"])
+        elif pd.api.types.is_datetime64_any_dtype(frame[column]):
+            out[column] = date_text(frame[column])
+        else:
+            out[column] = frame[column].astype(object).where(frame[column].notna(), None).to_numpy()
+    return pd.DataFrame(out, columns=list(columns))
 
 
 AGREEMENT_COLUMNS = [

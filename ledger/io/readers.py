@@ -82,8 +82,6 @@ def _check_header(name: str, header: list[str]) -> None:
         for column in REQUIRED_AGREEMENT_COLUMNS
         if column not in header
     ]
-    if "term_months" not in header and "end_date" not in header:
-        problems.append(InputProblem(name, 1, "term_months", None, "a term_months or an end_date column"))
     known = set(AGREEMENT_COLUMNS)
     problems += [
         InputProblem(name, 1, column or "(empty)", column, "a known column: " + ", ".join(AGREEMENT_COLUMNS))

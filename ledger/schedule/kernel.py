@@ -46,7 +46,10 @@ _HALF = np.int64(2**25)
 class SliceArrays:
     """Struct of arrays: slice i belongs to agreement `owner[i]` and spreads `amount[i]` over [start, end).
 
-    Slices of one owner must not overlap; they are kept sorted by (owner, start).
+    `until[i]`, when given, cuts the slice there: nothing accrues from that
+    date on, and what accrued before keeps its timing (a superseded remainder
+    is removed this way). Slices of one owner must not overlap; they are kept
+    sorted by (owner, start).
     """
 
     owner: IntArray
@@ -54,28 +57,34 @@ class SliceArrays:
     end: DateArray
     amount: IntArray
     daily: BoolArray
+    until: DateArray | None = None
 
     @classmethod
-    def build(cls, owner: object, start: object, end: object, amount: object, daily: object) -> SliceArrays:
+    def build(
+        cls, owner: object, start: object, end: object, amount: object, daily: object, until: object = None
+    ) -> SliceArrays:
         o = np.asarray(owner, dtype=np.int64)
         s = np.asarray(start, dtype="datetime64[D]")
         e = np.asarray(end, dtype="datetime64[D]")
         a = np.asarray(amount, dtype=np.int64)
         d = np.asarray(daily, dtype=bool)
+        u = None if until is None else np.asarray(until, dtype="datetime64[D]")
         if len(o) and np.any(e <= s):
             raise ValueError("every slice must end after it starts")
         if len(o) and np.any(a < 0):
             raise ValueError("slice amounts must be non-negative")
+        built = cls(o, s, e, a, d, u)
         order = np.lexsort((s, o))
-        if np.any(order != np.arange(len(o))):
-            o, s, e, a, d = o[order], s[order], e[order], a[order], d[order]
-        return cls(o, s, e, a, d)
+        return built if np.all(order == np.arange(len(o))) else built.take(order)
 
     def __len__(self) -> int:
         return len(self.owner)
 
     def take(self, index: IntArray) -> SliceArrays:
-        return SliceArrays(self.owner[index], self.start[index], self.end[index], self.amount[index], self.daily[index])
+        until = None if self.until is None else self.until[index]
+        return SliceArrays(
+            self.owner[index], self.start[index], self.end[index], self.amount[index], self.daily[index], until
+        )
 
 
 @dataclass(frozen=True)
@@ -128,8 +137,10 @@ def floor_share(total: IntArray, elapsed: IntArray, whole: IntArray) -> IntArray
 
 
 def cumulative(slices: SliceArrays, when: DateArray) -> IntArray:
-    """Amount of each slice accrued strictly before `when[i]` (the rounding rule's C)."""
+    """Amount of each slice accrued strictly before `when[i]` (the rounding rule's C), cuts included."""
     when = np.asarray(when, dtype="datetime64[D]")
+    if slices.until is not None:
+        when = np.minimum(when, slices.until)
     day_whole = (slices.end - slices.start).astype(np.int64)
     day_elapsed = np.clip((when - slices.start).astype(np.int64), 0, day_whole)
     month_whole = months_before(slices.start, slices.end)
@@ -201,7 +212,7 @@ def _amortize_block(owner: IntArray, terms: _SliceTerms, first: IntArray, last: 
     days = edge.day[period] - np.repeat(terms.start_day, counts)
     anniversary = np.minimum(np.repeat(terms.start_day_of_month, counts), edge.month_days[period])
     months = edge.month[period] - np.repeat(terms.start_month, counts) + (edge.day_of_month[period] > anniversary)
-    elapsed = np.minimum(np.where(daily, days, months), whole)
+    elapsed = np.minimum(np.where(daily, days, months), np.repeat(terms.cap, counts))
     accrued = np.repeat(terms.quotient, counts) * elapsed + (np.repeat(terms.remainder, counts) * elapsed) // whole
     amount = np.empty_like(accrued)
     amount[0] = accrued[0]
@@ -238,6 +249,7 @@ class _SliceTerms:
     start_month: IntArray
     start_day_of_month: IntArray
     whole: IntArray
+    cap: IntArray  # instalments or days accrued by the cut (`until`); `whole` when uncut
     quotient: IntArray
     remainder: IntArray
 
@@ -250,12 +262,17 @@ class _SliceTerms:
             slices.daily, (slices.end - slices.start).astype(np.int64), months_before(slices.start, slices.end)
         )
         quotient, remainder = np.divmod(slices.amount, whole)
+        cap = whole
+        if slices.until is not None:
+            until = np.clip(slices.until, slices.start, slices.end)
+            cap = np.where(slices.daily, (until - slices.start).astype(np.int64), months_before(slices.start, until))
         return cls(
             slices.daily,
             slices.start.astype(np.int64),
             month_index(slices.start),
             day_of_month(slices.start),
             whole,
+            np.minimum(cap, whole),
             quotient,
             remainder,
         )

@@ -14,6 +14,7 @@ Agreements with an undisclosed amount have no schedule.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,32 @@ def periods_for(
     return Periods.stack(tables), per_agreement[slices.owner]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Kernel inputs for a set of agreements at one grain (owner i = row i of `agreements`)."""
+
+    agreements: pd.DataFrame  # the disclosed agreements, renumbered 0..n-1
+    pieces: SliceArrays
+    periods: Periods
+    slice_calendar: np.ndarray
+
+
+def prepare(
+    agreements: pd.DataFrame,
+    slices: pd.DataFrame,
+    grain: Grain,
+    calendars: Sequence[FiscalCalendar] | None = None,
+) -> Prepared:
+    """Slices and periods of every disclosed agreement (`calendars[i]`: agreement i's fiscal calendar)."""
+    keep = agreements["amount_minor"].notna().to_numpy()
+    if calendars is not None:
+        calendars = [c for c, k in zip(calendars, keep, strict=True) if k]
+    agreements = agreements[keep].reset_index(drop=True)
+    pieces = slice_arrays(agreements, slices)
+    periods, slice_calendar = periods_for(grain, agreements, pieces, calendars)
+    return Prepared(agreements, pieces, periods, slice_calendar)
+
+
 def schedule_frame(
     agreements: pd.DataFrame,
     slices: pd.DataFrame,
@@ -87,14 +114,9 @@ def schedule_frame(
     calendars: Sequence[FiscalCalendar] | None = None,
 ) -> pd.DataFrame:
     """Schedule lines of every disclosed agreement at `grain`: SCHEDULE_COLUMNS, period_end inclusive."""
-    keep = agreements["amount_minor"].notna().to_numpy()
-    if calendars is not None:
-        calendars = [c for c, k in zip(calendars, keep, strict=True) if k]
-    agreements = agreements[keep].reset_index(drop=True)
-    pieces = slice_arrays(agreements, slices)
-    periods, slice_calendar = periods_for(grain, agreements, pieces, calendars)
-    lines = amortize(pieces, periods, slice_calendar)
-    return lines_frame(lines, periods, agreements)
+    ready = prepare(agreements, slices, grain, calendars)
+    lines = amortize(ready.pieces, ready.periods, ready.slice_calendar)
+    return lines_frame(lines, ready.periods, ready.agreements)
 
 
 def lines_frame(lines: Lines, periods: Periods, agreements: pd.DataFrame) -> pd.DataFrame:

@@ -99,9 +99,13 @@ def stage(report: Report, memory: PeakMemory, name: str, unit: str = "rows") -> 
     print(f"  {name}: {seconds:.2f} s", file=sys.stderr)
 
 
-def generate(path: Path, count: int, seed: int = 7) -> None:
+RELATION_KINDS = ["additional", "expands", "supersedes", "tranche_of"]
+
+
+def generate(path: Path, count: int, seed: int = 7, related: float = 0.1) -> None:
     """A CSV of `count` agreements: terms 12-120 months, 60% monthly and 20% daily straight lines,
-    10% tranches (one amount per contract year) and 10% linear ramps."""
+    10% tranches (one amount per contract year) and 10% linear ramps; `related` of them related to
+    the agreement before (same parties; 40% additional, 30% expands, 20% supersedes, 10% tranche_of)."""
     rng = np.random.default_rng(seed)
     months = rng.integers(12, 121, count)
     start = np.datetime64("2020-01-01") + rng.integers(0, 365 * 10, count).astype("timedelta64[D]")
@@ -109,9 +113,15 @@ def generate(path: Path, count: int, seed: int = 7) -> None:
     profile = rng.choice(["straight_line", "straight_line_daily", "tranches", "ramp"], count, p=[0.6, 0.2, 0.1, 0.1])
     payer = rng.integers(0, 1000, count)
     payee = rng.integers(0, 50, count)
+    relate = rng.random(count) < related
+    relate[0] = False
+    relation = rng.choice(RELATION_KINDS, count, p=[0.4, 0.3, 0.2, 0.1])
+    for i in np.flatnonzero(relate):  # a related deal is between the same parties
+        payer[i], payee[i] = payer[i - 1], payee[i - 1]
     with path.open("w") as out:
         out.write(
-            "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,profile,basis,tranche_amounts\n"
+            "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,profile,basis,tranche_amounts,"
+            "relation_to,relation_kind\n"
         )
         for i in range(count):
             amount = f"{cents[i] // 100}.{cents[i] % 100:02d}"
@@ -123,9 +133,10 @@ def generate(path: Path, count: int, seed: int = 7) -> None:
                 parts = np.diff(np.floor(np.linspace(0, int(cents[i]), years + 1)).astype(np.int64))
                 parts[-1] += int(cents[i]) - int(parts.sum())
                 tranches = ";".join(f"{p // 100}.{p % 100:02d}" for p in parts.tolist())
+            link = f"BENCH-{i - 1:06d},{relation[i]}" if relate[i] else ","
             out.write(
                 f"BENCH-{i:06d},cloud_commitment,Customer {payer[i]:04d},Cloud {payee[i]:02d},{amount},USD,"
-                f"{start[i]},{months[i]},{kind},{basis},{tranches}\n"
+                f"{start[i]},{months[i]},{kind},{basis},{tranches},{link}\n"
             )
 
 
@@ -182,9 +193,15 @@ def run_backend(backend: str, url: str, csv_path: Path, out_dir: Path, count: in
         with (out_dir / f"yearly_{backend}.csv").open("w", newline="") as handle:
             output.write_csv(output.schedule_for_output(yearly), handle)
         done(len(yearly))
+    with stage(report, memory, "reconcile: every finding", "agreements") as done:
+        findings = services.reconcile(book.unit_of_work)
+        done(count)
+    print(f"  {len(findings):,} findings", file=sys.stderr)
+    with stage(report, memory, "consolidated yearly schedule", "lines") as done:
+        done(len(services.consolidated_schedule(book.unit_of_work, services.ConsolidatedRequest(Grain.YEAR))))
     book.close()
     memory.stop()
-    total = sum(s.seconds for s in report.stages if s.name.startswith(("import, whole", "export")))
+    total = sum(s.seconds for s in report.stages if s.name.startswith(("import, whole", "export yearly")))
     report.stages.append(
         Stage(
             "import + export, end to end",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 LEDGER = shutil.which("ledger")
-COMMANDS = ["init", "seed", "import", "schedule", "agreements", "quickstart"]
+COMMANDS = ["init", "seed", "import", "schedule", "agreements", "adjustments", "reconcile", "quickstart"]
 
 GOOD = """agreement_id,kind,payer,payee,amount,currency,start_date,term_months,end_date,profile,basis,tranche_amounts
 OAI-AWS-2025-11,cloud_commitment,OpenAI,Amazon Web Services,38000000000.00,USD,2025-11-01,84,,,,
@@ -184,3 +184,70 @@ def test_quickstart_in_an_empty_folder(tmp_path: Path) -> None:
     assert total == {"OAI-AWS-2026-02": Decimal("100000000000.00"), "OAI-AWS-2025-11": Decimal("38000000000.00")}
     again = run("quickstart", cwd=tmp_path)
     assert again.returncode == 0 and "agreements: 0 new, 0 updated, 94 unchanged" in again.stderr
+
+
+@pytest.fixture(scope="module")
+def seeded_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("seeded")
+    ok("init", cwd=folder)
+    ok("seed", cwd=folder)
+    return folder
+
+
+def test_reconcile_report_and_json(seeded_folder: Path) -> None:
+    import jsonschema
+
+    import ledger.reconcile
+
+    table = run("reconcile", cwd=seeded_folder)
+    assert table.returncode == 0 and "Reconciliation" in table.stdout and "rate_vs_total" in table.stdout
+    assert table.stderr.strip().endswith("notes")
+    payload = json.loads(ok("reconcile", "--format", "json", cwd=seeded_folder))
+    schema = json.loads((Path(ledger.reconcile.__file__).parent / "findings.schema.json").read_text())
+    jsonschema.validate(payload, schema)
+    assert payload["counts"]["error"] == 0
+    assert run("reconcile", "--strict", cwd=seeded_folder).returncode == 0
+
+
+def test_reconcile_strict_fails_on_errors(tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text(
+        "agreement_id,kind,payer,payee,amount,currency,start_date,relation_to,relation_kind\n"
+        "W,funding_round,Investors in W,Lab,100.00,USD,2026-01-01,,\n"
+        "P,equity_investment,Fund,Lab,120.00,USD,2026-01-01,W,tranche_of\n"
+    )
+    ok("init", cwd=tmp_path)
+    ok("import", "bad.csv", cwd=tmp_path)
+    done = run("reconcile", "--strict", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1
+    (finding,) = json.loads(done.stdout)["findings"]
+    assert (
+        finding["kind"] == "parts_exceed_whole" and finding["difference"] == "20.00" and finding["amount"] == "100.00"
+    )
+
+
+def test_consolidated_schedule_and_adjustments(seeded_folder: Path) -> None:
+    lines = list(
+        csv.DictReader(
+            ok(
+                "schedule", "--consolidated", "--rollup", "--payer", "OpenAI", "--format", "csv", cwd=seeded_folder
+            ).splitlines()
+        )
+    )
+    assert list(lines[0]) == [
+        "payer",
+        "payee",
+        "resource",
+        "period",
+        "period_start",
+        "period_end",
+        "amount",
+        "currency",
+    ]
+    oracle = sum(Decimal(r["amount"]) for r in lines if r["payee"] == "Oracle")
+    assert oracle == Decimal("300000000000.00")
+    adjustments = json.loads(ok("adjustments", "--by", "year", "--format", "json", cwd=seeded_folder))
+    removed = [a for a in adjustments["adjustments"] if a["agreement_id"] == "OAI-ORCL-2025-07"]
+    assert {a["related_id"] for a in removed} == {"OAI-ORCL-2025-09"}
+    assert sum(Decimal(a["amount"]) for a in removed) == Decimal("-30000000000.00")
+    done = run("schedule", "--rollup", cwd=seeded_folder)
+    assert done.returncode == 2 and "only with --consolidated" in done.stderr

@@ -123,15 +123,18 @@ def test_sql_examples_agree_on_both_backends(db_url: str, backend: str, tmp_path
     assert sum(aws.values()) == 13_800_000_000_000  # $38B + $100B, to the cent
 
 
-def test_python_example_prints_what_the_readme_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (example,) = blocks("python")
-    shown = BLOCKS[BLOCKS.index(example) + 1]
-    assert shown.language == "text"
+def test_python_examples_print_what_the_readme_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each Python example, in order in one folder, prints the text block that follows it."""
+    examples = blocks("python")
+    assert len(examples) == 2
     monkeypatch.chdir(tmp_path)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(example.body, "README.md", "exec"), {})  # the README example itself
-    assert lines(out.getvalue()) == lines(shown.body)
+    for example in examples:
+        shown = BLOCKS[BLOCKS.index(example) + 1]
+        assert shown.language == "text"
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(example.body, "README.md", "exec"), {})  # the README example itself
+        assert lines(out.getvalue()) == lines(shown.body)
 
 
 def test_benchmark_script_runs_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

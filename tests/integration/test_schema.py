@@ -15,9 +15,12 @@ from ledger.errors import SchemaError
 
 TABLES = {
     "agreement", "agreement_relation", "agreement_slice", "agreement_source", "alembic_version", "chip_detail",
-    "currency", "party", "schedule_line", "source", "valuation", "valuation_source",
+    "currency", "party", "schedule_adjustment", "schedule_line", "source", "valuation", "valuation_source",
 }  # fmt: skip
-VIEWS = {"v_agreement_summary", "v_party", "v_relation", "v_schedule_month", "v_schedule_quarter", "v_schedule_year"}
+VIEWS = {
+    "v_adjustment", "v_agreement_summary", "v_consolidated_schedule_month", "v_consolidated_schedule_year", "v_contract",
+    "v_party", "v_relation", "v_schedule_month", "v_schedule_quarter", "v_schedule_year",
+}  # fmt: skip
 
 
 def test_migrations_create_the_models_schema_and_alembic_check_passes(empty_db_url: str) -> None:

@@ -172,3 +172,17 @@ def test_blocks_do_not_change_the_result(monkeypatch) -> None:  # type: ignore[n
     for name in ("owner", "period", "amount"):
         assert getattr(blocked, name).tolist() == getattr(whole, name).tolist()
     assert np.bincount(whole.owner, minlength=120).sum() == len(whole)
+
+
+def test_cut_keeps_what_accrued_before_and_its_timing() -> None:
+    from ledger.domain.calendars import calendar_periods
+
+    # $120.00 monthly over 12 months from Jan 2026, cut on 2026-07-15: Jan..Jul instalments remain.
+    slices = SliceArrays.build([0], ["2026-01-01"], ["2027-01-01"], [12000], [False], until=["2026-07-15"])
+    periods = Periods.single(calendar_periods(Grain.MONTH, D(2026, 1, 1), D(2027, 1, 1)))
+    out = amortize(slices, periods)
+    assert out.amount.tolist() == [1000] * 7 and periods.label[out.period].tolist()[-1] == "2026-07"
+    daily = SliceArrays.build([0], ["2026-01-01"], ["2026-01-11"], [1000], [True], until=["2026-01-04"])
+    assert cumulative(daily, np.array(["2026-01-11"], "datetime64[D]")).tolist() == [300]
+    restated = SliceArrays.build([0], ["2026-01-01"], ["2027-01-01"], [12000], [False], until=["2025-06-01"])
+    assert len(amortize(restated, periods)) == 0

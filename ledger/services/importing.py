@@ -1,16 +1,12 @@
-"""The use cases. Each runs in one unit of work: it commits once at the end, or writes nothing.
-
-The CLI and the Python API (`ledger.open`) are two doors to these functions.
-"""
+"""Use cases that write: create the schema, import files, load the seeds."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +17,7 @@ from ledger.db.models import AgreementRelation, AgreementSlice, AgreementSource,
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWork
 from ledger.domain.agreements import Agreement, Kind, Party, PartyKind, Profile
-from ledger.domain.calendars import FiscalCalendar, Grain
+from ledger.domain.calendars import Grain
 from ledger.domain.dates import ONE_DAY
 from ledger.errors import InputError, InputProblem, NotFoundError
 from ledger.io.readers import LedgerFile, read_ledger_file
@@ -29,10 +25,10 @@ from ledger.io.records import Located
 from ledger.perf import no_cyclic_gc
 from ledger.progress import Progress, silent
 from ledger.schedule.kernel import amortize
-from ledger.schedule.schedules import periods_for, schedule_frame, slice_arrays
+from ledger.schedule.schedules import periods_for, slice_arrays
+from ledger.services.reconciliation import refresh_adjustments
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
-FiscalChoice = Literal["payer", "payee"] | FiscalCalendar
 
 
 @dataclass
@@ -49,6 +45,7 @@ class ImportSummary:
     valuations_updated: int = 0
     valuations_unchanged: int = 0
     schedule_lines_written: int = 0
+    adjustments_written: int = 0
 
     def describe(self) -> str:
         return (
@@ -76,7 +73,7 @@ def init_schema(engine: Engine) -> tuple[str | None, str]:
 
 def seed_dir() -> Path:
     """The bundled seeds: inside the installed package, or `seeds/` of a source checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for candidate in (package / "_seeds", package.parent / "seeds"):
         if candidate.is_dir():
             return candidate
@@ -105,6 +102,9 @@ def import_files(
             data = read_ledger_file(path, progress)
             _store_file(uow.store, data, summary, progress)
             summary.files.append(str(path))
+        if summary.agreements_created or summary.agreements_updated:
+            progress("Consolidating relations", None)
+            summary.adjustments_written = refresh_adjustments(uow.store)
         uow.commit()
     return summary
 
@@ -173,7 +173,7 @@ def _party_columns(party: Party) -> dict[str, Any]:
 
 
 def _same(stored: Any, given: Any) -> bool:
-    if _missing(stored):
+    if stored is None or pd.isna(stored):
         return given is None
     return bool(stored == given)
 
@@ -427,83 +427,3 @@ def _store_valuations(store: Store, data: LedgerFile, party_ids: dict[str, int],
     sources = store.source_ids((s.url, s.title, s.published_on) for k in rows for s in by_key[k].sources)
     links = [{"valuation_id": ids[k], "source_id": sources[s.url]} for k in rows for s in by_key[k].sources]
     store.replace_valuation_sources([ids[k] for k in rows], links)
-
-
-# -- schedules --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScheduleRequest:
-    """Which agreements, at which grain. Party filters include the party's subsidiaries."""
-
-    grain: Grain = Grain.YEAR
-    agreements: Sequence[str] = ()
-    payer: str | None = None
-    payee: str | None = None
-    fiscal_calendar: FiscalChoice = "payer"
-
-
-def schedule(uow_factory: UnitOfWorkFactory, request: ScheduleRequest) -> pd.DataFrame:
-    """Schedule lines (agreement_id, period, period_start, period_end, amount_minor, currency)."""
-    with uow_factory() as uow:
-        store = uow.store
-        parties = store.parties()
-        frame = store.agreements_frame(
-            keys=list(request.agreements) or None,
-            payer_ids=_party_and_subsidiaries(parties, request.payer, "payer"),
-            payee_ids=_party_and_subsidiaries(parties, request.payee, "payee"),
-        )
-        if request.agreements:
-            missing = sorted(set(request.agreements) - set(frame["agreement_id"]))
-            if missing:
-                raise NotFoundError(_unknown("agreement", missing[0], store.agreement_keys()))
-        slices = store.slices_frame(frame.loc[frame["profile"] != Profile.STRAIGHT_LINE.value, "id"].tolist())
-    calendars = _calendars(frame, request.fiscal_calendar) if request.grain is Grain.FISCAL_YEAR else None
-    return schedule_frame(frame, slices, request.grain, calendars)
-
-
-def _calendars(frame: pd.DataFrame, choice: FiscalChoice) -> list[FiscalCalendar]:
-    if isinstance(choice, FiscalCalendar):
-        return [choice] * len(frame)
-    months = frame[f"{choice}_fy_end_month"].tolist()
-    days = frame[f"{choice}_fy_week_day"].tolist()
-    rules = frame[f"{choice}_fy_week_rule"].tolist()
-    return [
-        FiscalCalendar(int(m), None if _missing(d) else int(d), None if _missing(r) else r)
-        for m, d, r in zip(months, days, rules, strict=True)
-    ]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
-def _party_and_subsidiaries(parties: pd.DataFrame, name: str | None, role: str) -> list[int] | None:
-    if name is None:
-        return None
-    matches = parties.loc[parties["name"] == name, "id"]
-    if matches.empty:
-        raise NotFoundError(_unknown(role, name, parties["name"].tolist()))
-    children: dict[int, list[int]] = {}
-    for pid, parent in zip(parties["id"], parties["parent_id"], strict=True):
-        if not _missing(parent):
-            children.setdefault(int(parent), []).append(int(pid))
-    found, stack = [], [int(matches.iloc[0])]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack += children.get(current, [])
-    return found
-
-
-def _unknown(what: str, name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"no {what} named {name!r} in the ledger{hint}"
-
-
-def agreements(uow_factory: UnitOfWorkFactory) -> pd.DataFrame:
-    """Every agreement with its parties, amount, term and profile."""
-    with uow_factory() as uow:
-        frame = uow.store.agreements_frame()
-    return frame.drop(columns=[c for c in frame.columns if c.startswith(("payer_fy", "payee_fy")) or c == "id"])

@@ -1,0 +1,49 @@
+"""The use cases. Each runs in one unit of work: it commits once at the end, or writes nothing.
+
+The CLI and the Python API (`ledger.open`) are two doors to these functions.
+"""
+
+from ledger.services.importing import (
+    ImportSummary,
+    UnitOfWorkFactory,
+    agreement_digest,
+    agreements_to_frames,
+    fingerprint,
+    founding_example_keys,
+    import_files,
+    init_schema,
+    seed,
+    seed_dir,
+    seed_files,
+)
+from ledger.services.reconciliation import (
+    ConsolidatedRequest,
+    adjustments,
+    consolidated_schedule,
+    findings_frame,
+    reconcile,
+)
+from ledger.services.schedules import FiscalChoice, ScheduleRequest, agreements, schedule
+
+__all__ = [
+    "ConsolidatedRequest",
+    "FiscalChoice",
+    "ImportSummary",
+    "ScheduleRequest",
+    "UnitOfWorkFactory",
+    "adjustments",
+    "agreement_digest",
+    "agreements",
+    "agreements_to_frames",
+    "consolidated_schedule",
+    "findings_frame",
+    "fingerprint",
+    "founding_example_keys",
+    "import_files",
+    "init_schema",
+    "reconcile",
+    "schedule",
+    "seed",
+    "seed_dir",
+    "seed_files",
+]
