@@ -111,9 +111,6 @@ class Store:
     def agreement_keys(self) -> list[str]:
         return list(self.session.execute(select(Agreement.key)).scalars())
 
-    def insert_agreements(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        self.insert_rows(Agreement, rows)
-
     def update_agreements(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """rows carry `agreement_id` (the surrogate id) and the columns to set."""
         if rows:
@@ -129,33 +126,41 @@ class Store:
                 self.session.execute(delete(table).where(column.in_(part)))
 
     def insert_rows(self, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
-        """Bulk insert straight through the driver: COPY on PostgreSQL, executemany on SQLite.
-
-        Rows may leave out columns: they get the column's Python default, or NULL
-        (server defaults such as `updated_at` are filled in by the database).
-        """
+        """Bulk insert dict rows. Rows may leave out columns: they get the column's Python default, or NULL
+        (server defaults such as `updated_at` are filled in by the database)."""
         if not rows:
             return
         table = model.__table__
         keys = list(dict.fromkeys(key for row in rows for key in row))
         defaults = {c.name: c.default.arg for c in table.columns if c.default is not None and c.default.is_scalar}
         keys += [name for name in defaults if name not in keys]
-        uniform = all(len(row) == len(keys) for row in rows)
-        values = (
-            tuple(row[k] for k in keys) if uniform else tuple(row.get(k, defaults.get(k)) for k in keys) for row in rows
-        )
+        cells = np.empty((len(rows), len(keys)), dtype=object)
+        for i, row in enumerate(rows):
+            cells[i] = [_plain(row.get(k, defaults.get(k))) for k in keys]
+        self._bulk_insert(table, keys, cells)
+
+    def _bulk_insert(self, table: Any, columns: Sequence[str], cells: np.ndarray) -> None:
+        """Straight through the driver: COPY on PostgreSQL, multi-row executemany on SQLite (never the ORM)."""
         if self.dialect == "postgresql":
             with (
                 self._driver_connection().cursor() as cursor,
-                cursor.copy(f"COPY {table.name} ({', '.join(keys)}) FROM STDIN") as copy,
+                cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
             ):
-                for value in values:
-                    copy.write_row(value)
+                for row in cells.tolist():
+                    copy.write_row(row)
             return
-        flat = np.empty((len(rows), len(keys)), dtype=object)
-        for i, value in enumerate(values):
-            flat[i] = [v.isoformat() if type(v) is dt.date else v for v in value]  # dates as SQLAlchemy stores them
-        self._sqlite_insert(table.name, keys, flat)
+        self._sqlite_insert(table.name, columns, cells)
+
+    def insert_frame(self, model: type[Any], frame: pd.DataFrame) -> None:
+        """Bulk insert a frame whose columns are the table's (dates as datetime64, nullable ints as Int64)."""
+        if len(frame):
+            self._bulk_insert(model.__table__, list(frame.columns), _cells(frame))
+
+    @staticmethod
+    def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """Rows of a frame as plain Python values (None for missing), for statements that take dicts."""
+        cells = _cells(frame, dates_as_text=False)
+        return [dict(zip(frame.columns, row, strict=True)) for row in cells.tolist()]
 
     def source_ids(self, sources: Iterable[tuple[str, str | None, dt.date | None]]) -> dict[str, int]:
         """Ids of sources by URL, creating the ones not yet known (title and date kept from the first mention)."""
@@ -394,6 +399,29 @@ class Store:
         """The planner's row estimate for schedule_line (cheap; exact counts are not needed)."""
         query = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = 'schedule_line'"
         return int(self.session.connection().exec_driver_sql(query).scalar_one())
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO text (what SQLAlchemy stores on SQLite; PostgreSQL parses it), missing values as None."""
+    if type(value) is dt.date:
+        return value.isoformat()
+    return None if value is None or value is pd.NA or value is pd.NaT else value
+
+
+def _cells(frame: pd.DataFrame, *, dates_as_text: bool = True) -> np.ndarray:
+    """A frame as a 2-D object array of plain Python values, column by column (vectorized).
+
+    Dates become ISO text (for the drivers' bulk paths) or datetime.date (for SQLAlchemy statements).
+    """
+    cells = np.empty((len(frame), len(frame.columns)), dtype=object)
+    for j, column in enumerate(frame.columns):
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            dates = values.dt.strftime("%Y-%m-%d") if dates_as_text else pd.Series(values.dt.date, index=values.index)
+            cells[:, j] = dates.astype(object).where(values.notna(), None).to_numpy()
+        else:
+            cells[:, j] = values.astype(object).where(values.notna(), None).to_numpy()
+    return cells
 
 
 # PostgreSQL binary COPY: a signature and two zero int32s, then per row a field

@@ -131,10 +131,11 @@ class Term:
     def contract_years(self) -> list[Term]:
         """Anniversary years [start + 12(j-1) months, start + 12j months), the last cut at the term's end."""
         years: list[Term] = []
-        j = 0
-        while (begin := add_months(self.start, 12 * j)) < self.end:
-            years.append(Term(begin, min(add_months(self.start, 12 * (j + 1)), self.end)))
-            j += 1
+        begin = self.start
+        while begin < self.end:
+            following = add_months(self.start, 12 * (len(years) + 1))
+            years.append(Term(begin, min(following, self.end)))
+            begin = following
         return years
 
 
@@ -245,9 +246,11 @@ def linear_ramp_weights(years: int) -> list[int]:
     return list(range(1, years + 1))
 
 
-def contract_year_slices(term: Term, amounts: Sequence[int], weights: Sequence[int] | None = None) -> tuple[Slice, ...]:
+def contract_year_slices(
+    term: Term, amounts: Sequence[int], weights: Sequence[int] | None = None, years: Sequence[Term] | None = None
+) -> tuple[Slice, ...]:
     """One slice per contract year with the given amounts (len(amounts) must equal the number of years)."""
-    years = term.contract_years()
+    years = term.contract_years() if years is None else years
     if len(amounts) != len(years):
         raise DomainError(f"{len(years)} contract-year amounts for a term of {len(years)} contract years")
     return tuple(
@@ -258,11 +261,12 @@ def contract_year_slices(term: Term, amounts: Sequence[int], weights: Sequence[i
 
 def ramp_slices(term: Term, total: int, weights: Sequence[int] | None = None) -> tuple[Slice, ...]:
     """Contract-year slices for a ramp: linear weights 1..n unless weights are given."""
-    n = len(term.contract_years())
+    years = term.contract_years()
+    n = len(years)
     chosen = list(weights) if weights is not None else linear_ramp_weights(n)
     if len(chosen) != n:
         raise DomainError(f"{n} ramp weights, one per contract year")
-    return contract_year_slices(term, split_by_weights(total, chosen), chosen)
+    return contract_year_slices(term, split_by_weights(total, chosen), chosen, years)
 
 
 def check_slices(term: Term, total: int, slices: Sequence[Slice], currency: str) -> None:

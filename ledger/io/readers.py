@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from ledger.domain.agreements import Agreement, Party, Valuation
 from ledger.errors import InputError, InputProblem
+from ledger.io.batch import AgreementBatch
+from ledger.io.csv_fast import read_fast
 from ledger.io.records import (
     AGREEMENT_COLUMNS,
     REQUIRED_AGREEMENT_COLUMNS,
@@ -41,12 +45,15 @@ class LedgerFile:
 
     path: str
     parties: list[Located[Party]] = field(default_factory=list)
-    agreements: list[Located[Agreement]] = field(default_factory=list)
+    batch: AgreementBatch = field(default_factory=AgreementBatch.empty)
     valuations: list[Located[Valuation]] = field(default_factory=list)
 
 
-def read_ledger_file(path: Path | str, progress: Progress = silent) -> LedgerFile:
-    """Read a .csv or .yaml/.yml import file; raise InputError listing every problem."""
+def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: bool = True) -> LedgerFile:
+    """Read a .csv or .yaml/.yml import file; raise InputError listing every problem.
+
+    `fast=False` validates every CSV row one by one (the fast path's reference, for tests).
+    """
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -57,23 +64,66 @@ def read_ledger_file(path: Path | str, progress: Progress = silent) -> LedgerFil
     except UnicodeDecodeError as error:
         raise InputError.single(name, 0, "file", None, f"UTF-8 text ({error.reason})") from None
     if suffix == ".csv":
-        return _read_csv(name, text, progress)
+        return _read_csv(name, text, progress, fast)
     if suffix in (".yaml", ".yml"):
         return _read_yaml(name, text, progress)
     raise InputError.single(name, 0, "file", suffix or name, "a .csv, .yaml or .yml file")
 
 
-def _read_csv(name: str, text: str, progress: Progress) -> LedgerFile:
+def _read_csv(name: str, text: str, progress: Progress, fast: bool) -> LedgerFile:
+    progress(f"Reading {name}", None)
+    header, rows, lines = _parse_csv(name, text)
+    _check_header(name, header)
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    fast_part, take = read_fast(frame, lines) if fast and len(frame) else (None, np.zeros(len(frame), dtype=bool))
+    batches = [] if fast_part is None else [fast_part]
+    slow = np.flatnonzero(~take)
+    entries = (
+        RawEntry({k: v for k, v in zip(header, rows[i], strict=True) if v.strip()}, int(lines[i]), {}) for i in slow
+    )
+    built = _build_all(name, entries, build_agreement, progress("Validating agreements one by one", len(slow)))
+    batches.append(AgreementBatch.from_agreements([b.value for b in built], [b.line for b in built]))
+    batch = AgreementBatch.concat(batches)
+    _refuse_duplicate_keys(name, batch)
+    return LedgerFile(name, batch=batch)
+
+
+def _parse_csv(name: str, text: str) -> tuple[list[str], list[list[str]], np.ndarray]:
+    """Header, rows (blank ones left out) and the line each row starts on; wrong cell counts are refused."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [column.strip() for column in next(reader)]
     except StopIteration:
         raise InputError.single(name, 1, "header", None, "a header row naming the columns") from None
-    _check_header(name, header)
-    entries = _csv_entries(name, reader, header)
-    result = LedgerFile(name)
-    result.agreements = _build_all(name, entries, build_agreement, progress("Validating agreements", text.count("\n")))
-    return result
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems = []
+    line = 2
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            if len(row) == len(header):
+                rows.append(row)
+                lines.append(line)
+            else:
+                expected = f"{len(header)} cells, one per header column"
+                problems.append(InputProblem(name, line, "row", f"{len(row)} cells", expected))
+        line = reader.line_num + 1
+    if problems:
+        raise InputError(problems[:MAX_REPORTED])
+    return header, rows, np.array(lines, dtype=np.int64)
+
+
+def _refuse_duplicate_keys(name: str, batch: AgreementBatch) -> None:
+    keys, lines = batch.agreements["agreement_id"], batch.agreements["line"]
+    repeated = keys.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return
+    first = dict(zip(keys[~repeated], lines[~repeated], strict=True))
+    problems = [
+        InputProblem(name, int(line), "agreement_id", key, f"a unique agreement_id (also on line {first[key]})")
+        for key, line in zip(keys[repeated], lines[repeated], strict=True)
+    ]
+    raise InputError(problems[:MAX_REPORTED])
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -97,19 +147,6 @@ def _check_header(name: str, header: list[str]) -> None:
         raise InputError(problems)
 
 
-def _csv_entries(name: str, reader: Any, header: list[str]) -> Iterator[RawEntry | InputProblem]:
-    line = 2
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            line = reader.line_num + 1
-            continue
-        if len(row) != len(header):
-            yield InputProblem(name, line, "row", f"{len(row)} cells", f"{len(header)} cells, one per header column")
-        else:
-            yield RawEntry({k: v for k, v in zip(header, row, strict=True) if v and not v.isspace()}, line, {})
-        line = reader.line_num + 1
-
-
 def _build_all(
     name: str, entries: Iterable[RawEntry | InputProblem], build: Builder[T], advance: Callable[[int], None]
 ) -> list[Located[T]]:
@@ -129,7 +166,8 @@ def _build_all(
             break
     if problems:
         raise InputError(problems[:MAX_REPORTED])
-    _refuse_duplicates(name, built)
+    if built and not isinstance(built[0].value, Agreement):  # agreements are checked as a batch
+        _refuse_duplicates(name, built)
     return built
 
 
@@ -230,7 +268,11 @@ def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:
         except InputError as error:
             problems += error.problems
             continue
-        setattr(result, section, built)
+        if section == "agreements":
+            result.batch = AgreementBatch.from_agreements([b.value for b in built], [b.line for b in built])
+            _refuse_duplicate_keys(name, result.batch)
+        else:
+            setattr(result, section, built)
     if problems:
         raise InputError(problems[:MAX_REPORTED])
     return result

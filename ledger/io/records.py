@@ -47,7 +47,8 @@ from ledger.errors import DomainError, InputProblem
 T = TypeVar("T")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
+KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}"
+_KEY = re.compile(f"^{KEY_PATTERN}$")
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 
 DATE_EXPECTED = "a date written YYYY-MM-DD, like 2026-03-01"

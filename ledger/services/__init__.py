@@ -6,8 +6,6 @@ The CLI and the Python API (`ledger.open`) are two doors to these functions.
 from ledger.services.importing import (
     ImportSummary,
     UnitOfWorkFactory,
-    agreement_digest,
-    agreements_to_frames,
     fingerprint,
     founding_example_keys,
     import_files,
@@ -32,9 +30,7 @@ __all__ = [
     "ScheduleRequest",
     "UnitOfWorkFactory",
     "adjustments",
-    "agreement_digest",
     "agreements",
-    "agreements_to_frames",
     "consolidated_schedule",
     "findings_frame",
     "fingerprint",

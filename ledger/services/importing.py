@@ -13,13 +13,14 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ledger.db import migrate
+from ledger.db.models import Agreement as AgreementTable
 from ledger.db.models import AgreementRelation, AgreementSlice, AgreementSource, ChipDetail, Valuation
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWork
-from ledger.domain.agreements import Agreement, Kind, Party, PartyKind, Profile
+from ledger.domain.agreements import Kind, Party, PartyKind
 from ledger.domain.calendars import Grain
-from ledger.domain.dates import ONE_DAY
 from ledger.errors import InputError, InputProblem, NotFoundError
+from ledger.io.batch import AGREEMENT_COLUMNS, AgreementBatch
 from ledger.io.readers import LedgerFile, read_ledger_file
 from ledger.io.records import Located
 from ledger.perf import no_cyclic_gc
@@ -89,7 +90,7 @@ FOUNDING_EXAMPLE = "10_founding_example.yaml"
 
 def founding_example_keys() -> list[str]:
     """The agreement ids of the founding example (the news report the ledger was built around)."""
-    return [located.value.key for located in read_ledger_file(seed_dir() / FOUNDING_EXAMPLE).agreements]
+    return read_ledger_file(seed_dir() / FOUNDING_EXAMPLE).batch.agreements["agreement_id"].tolist()
 
 
 def import_files(
@@ -127,12 +128,13 @@ def _store_parties(store: Store, data: LedgerFile, summary: ImportSummary) -> di
     }
     declared = {located.value.name: located for located in data.parties}
     _check_parents(data, declared, existing)
-    referenced = {a.value.payer for a in data.agreements} | {a.value.payee for a in data.agreements}
+    agreements = data.batch.agreements
+    referenced = set(agreements["payer"]) | set(agreements["payee"])
     referenced |= {v.value.party for v in data.valuations}
 
     to_create = sorted((set(declared) | referenced) - set(existing))
     # A party named only as the payer of a funding round is that round's investor group.
-    groups = {a.value.payer for a in data.agreements if a.value.kind is Kind.FUNDING_ROUND}
+    groups = set(agreements.loc[agreements["kind"] == Kind.FUNDING_ROUND.value, "payer"])
     store.insert_parties(
         [
             _party_columns(declared[n].value)
@@ -206,176 +208,104 @@ def fingerprint(value: object) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
-def agreement_digest(a: Agreement) -> str:
-    """`fingerprint` of an agreement, from its fields listed by hand: five times faster than its repr,
-    which matters at 100,000 agreements. A unit test checks that every field counts."""
-    capacity = a.capacity and (a.capacity.quantity, a.capacity.unit, a.capacity.chip_family)
-    content = (
-        a.key, a.kind.value, a.payer, a.payee, a.amount_minor, a.currency, a.term.start, a.term.end, a.term_months,
-        a.profile.value, a.basis.value, a.qualifier.value, a.status.value, a.confidence, a.resource,
-        a.announced_on, a.participants, a.notes, a.assumptions, capacity,
-        tuple((s.start, s.end, s.amount_minor, s.weight) for s in a.slices),
-        tuple((r.kind.value, r.target) for r in a.relations),
-        tuple((s.url, s.title, s.published_on) for s in a.sources),
-    )  # fmt: skip
-    return hashlib.sha256(repr(content).encode()).hexdigest()
-
-
 def _store_agreements(
     store: Store, data: LedgerFile, party_ids: dict[str, int], summary: ImportSummary, progress: Progress
 ) -> None:
-    if not data.agreements:
+    batch = data.batch
+    if not len(batch):
         return
-    located_by_key = {located.value.key: located for located in data.agreements}
-    existing = store.agreement_index(list(located_by_key))
-    digests = {key: agreement_digest(located.value) for key, located in located_by_key.items()}
-    new = [key for key in located_by_key if key not in existing]
-    changed = [key for key in located_by_key if key in existing and existing[key][1] != digests[key]]
-    summary.agreements_unchanged += len(located_by_key) - len(new) - len(changed)
-    _check_relation_targets(store, data, set(located_by_key))
-    if not new and not changed:
-        return
-
-    advance = progress("Storing agreements", len(new) + len(changed))
-    store.insert_agreements([_agreement_row(located_by_key[k].value, party_ids, digests[k]) for k in new])
-    store.update_agreements(
-        [
-            {"agreement_id": existing[k][0], **_agreement_row(located_by_key[k].value, party_ids, digests[k])}
-            for k in changed
-        ]
+    frame = batch.agreements
+    keys = frame["agreement_id"].tolist()
+    existing = store.agreement_index(keys)
+    digests = batch.digests()
+    is_new = np.array([key not in existing for key in keys])
+    is_changed = np.array(
+        [key in existing and existing[key][1] != digest for key, digest in zip(keys, digests, strict=True)]
     )
-    advance(len(new) + len(changed))
-    summary.agreements_created += len(new)
-    summary.agreements_updated += len(changed)
+    summary.agreements_unchanged += int((~is_new & ~is_changed).sum())
+    _check_relation_targets(store, data, set(keys))
+    if not is_new.any() and not is_changed.any():
+        return
 
-    written = new + changed
+    advance = progress("Storing agreements", int(is_new.sum() + is_changed.sum()))
+    rows = _agreement_rows(frame, party_ids, digests)
+    store.insert_frame(AgreementTable, rows[is_new])
+    changed_ids = [existing[key][0] for key in frame.loc[is_changed, "agreement_id"]]
+    store.update_agreements(
+        [{"agreement_id": aid, **row} for aid, row in zip(changed_ids, store.records(rows[is_changed]), strict=True)]
+    )
+    advance(int(is_new.sum() + is_changed.sum()))
+    summary.agreements_created += int(is_new.sum())
+    summary.agreements_updated += int(is_changed.sum())
+
+    written = frame.loc[is_new | is_changed, "agreement_id"].tolist()
     ids = {key: aid for key, (aid, _) in store.agreement_index(written).items()}
-    store.delete_agreement_details([ids[k] for k in changed])
-    agreements = [located_by_key[k].value for k in written]
-    _store_agreement_details(store, agreements, ids)
-    summary.schedule_lines_written += _store_month_lines(store, agreements, ids, progress)
+    store.delete_agreement_details(changed_ids)
+    _store_agreement_details(store, batch, set(written), ids)
+    summary.schedule_lines_written += _store_month_lines(store, batch, set(written), ids, progress)
 
 
-def _agreement_row(a: Agreement, party_ids: dict[str, int], digest: str) -> dict[str, Any]:
-    return {
-        "key": a.key,
-        "kind": a.kind.value,
-        "payer_id": party_ids[a.payer],
-        "payee_id": party_ids[a.payee],
-        "resource": a.resource,
-        "amount_minor": a.amount_minor,
-        "currency": a.currency,
-        "amount_qualifier": a.qualifier.value,
-        "start_date": a.term.start,
-        "end_date": a.term.last_day,
-        "term_months": a.term_months,
-        "profile": a.profile.value,
-        "basis": a.basis.value,
-        "status": a.status.value,
-        "confidence": a.confidence.value if a.confidence else None,
-        "announced_on": a.announced_on,
-        "participants": a.participants,
-        "notes": a.notes,
-        "assumptions": a.assumptions,
-        "content_hash": digest,
-    }
+def _agreement_rows(frame: pd.DataFrame, party_ids: dict[str, int], digests: np.ndarray) -> pd.DataFrame:
+    """The batch's agreements as `agreement` table rows."""
+    rows = frame[AGREEMENT_COLUMNS].rename(columns={"agreement_id": "key"})
+    rows = rows.assign(
+        payer_id=frame["payer"].map(party_ids).astype(np.int64),
+        payee_id=frame["payee"].map(party_ids).astype(np.int64),
+        content_hash=digests,
+    )
+    return rows.drop(columns=["payer", "payee"])
 
 
 def _check_relation_targets(store: Store, data: LedgerFile, in_file: set[str]) -> None:
-    wanted = {r.target for located in data.agreements for r in located.value.relations} - in_file
+    relations = data.batch.relations
+    wanted = set(relations["related_id"]) - in_file
     known = set(store.agreement_index(sorted(wanted)))
     problems = [
         InputProblem(
-            data.path,
-            located.line_of("relation_to") if "relation_to" in located.field_lines else located.line_of("relations"),
-            "relation_to",
-            relation.target,
-            "an agreement_id in this file or already in the ledger",
+            data.path, int(line), "relation_to", target, "an agreement_id in this file or already in the ledger"
         )
-        for located in data.agreements
-        for relation in located.value.relations
-        if relation.target not in in_file and relation.target not in known
+        for target, line in zip(relations["related_id"], relations["line"], strict=True)
+        if target not in in_file and target not in known
     ]
     if problems:
         raise InputError(problems)
 
 
-def _store_agreement_details(store: Store, agreements: Sequence[Agreement], ids: dict[str, int]) -> None:
-    slices, relations, capacities, links = [], [], [], []
-    sources = store.source_ids((s.url, s.title, s.published_on) for a in agreements for s in a.sources)
-    targets = {r.target for a in agreements for r in a.relations}
-    related = {key: aid for key, (aid, _) in store.agreement_index(sorted(targets)).items()}
-    for a in agreements:
-        aid = ids[a.key]
-        slices += [
-            {
-                "agreement_id": aid,
-                "seq": i,
-                "start_date": s.start,
-                "end_date": s.end - ONE_DAY,
-                "amount_minor": s.amount_minor,
-                "weight": s.weight,
-            }
-            for i, s in enumerate(sorted(a.slices, key=lambda s: s.start), start=1)
-        ]
-        relations += [{"agreement_id": aid, "related_id": related[r.target], "kind": r.kind.value} for r in a.relations]
-        links += [{"agreement_id": aid, "source_id": sources[s.url]} for s in a.sources]
-        if a.capacity is not None:
-            capacities.append(
-                {
-                    "agreement_id": aid,
-                    "chip_family": a.capacity.chip_family,
-                    "quantity": a.capacity.quantity or None,
-                    "unit": a.capacity.unit or None,
-                }
-            )
-    store.insert_rows(AgreementSlice, slices)
-    store.insert_rows(AgreementRelation, relations)
-    store.insert_rows(AgreementSource, links)
-    store.insert_rows(ChipDetail, capacities)
+def _store_agreement_details(store: Store, batch: AgreementBatch, written: set[str], ids: dict[str, int]) -> None:
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        keep = frame[frame["agreement_id"].isin(written)]
+        return keep.assign(agreement_id=keep["agreement_id"].map(ids).astype(np.int64))
 
-
-def agreements_to_frames(agreements: Sequence[Agreement]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Domain agreements -> the (agreements, slices) frames the schedule functions read."""
-    frame = pd.DataFrame(
-        {
-            "agreement_id": [a.key for a in agreements],
-            "currency": [a.currency for a in agreements],
-            "start_date": np.array([a.term.start for a in agreements], dtype="datetime64[D]"),
-            "end_date": np.array([a.term.last_day for a in agreements], dtype="datetime64[D]"),
-            "amount_minor": pd.array([a.amount_minor for a in agreements], dtype="Int64"),
-            "profile": [a.profile.value for a in agreements],
-            "basis": [a.basis.value for a in agreements],
-        }
+    store.insert_frame(AgreementSlice, mine(batch.slices))
+    relations = mine(batch.relations)
+    related = {key: aid for key, (aid, _) in store.agreement_index(sorted(set(relations["related_id"]))).items()}
+    store.insert_frame(
+        AgreementRelation, relations.assign(related_id=relations["related_id"].map(related)).drop(columns="line")
     )
-    rows = [
-        (a.key, s.start, s.end - ONE_DAY, s.amount_minor)
-        for a in agreements
-        if a.profile is not Profile.STRAIGHT_LINE
-        for s in a.slices
-    ]
-    slices = pd.DataFrame(rows, columns=["agreement_id", "start_date", "end_date", "amount_minor"])
-    slices["start_date"] = np.array(slices["start_date"].tolist(), dtype="datetime64[D]")
-    slices["end_date"] = np.array(slices["end_date"].tolist(), dtype="datetime64[D]")
-    slices["amount_minor"] = slices["amount_minor"].astype(np.int64)
-    return frame, slices
+    sources = mine(batch.sources)
+    source_ids = store.source_ids(zip(sources["url"], sources["title"], sources["published_on"].dt.date, strict=True))
+    links = sources.assign(source_id=sources["url"].map(source_ids))[["agreement_id", "source_id"]].drop_duplicates()
+    store.insert_frame(AgreementSource, links)
+    store.insert_frame(ChipDetail, mine(batch.capacities))
 
 
-def _store_month_lines(store: Store, agreements: Sequence[Agreement], ids: dict[str, int], progress: Progress) -> int:
-    """Amortize the agreements by month and bulk-write the lines (the stored schedule)."""
-    frame, slices = agreements_to_frames(agreements)
-    frame = frame[frame["amount_minor"].notna()].reset_index(drop=True)
+def _store_month_lines(
+    store: Store, batch: AgreementBatch, written: set[str], ids: dict[str, int], progress: Progress
+) -> int:
+    """Amortize the written agreements by month and bulk-write the lines (the stored schedule)."""
+    frame = batch.agreements
+    frame = frame[frame["agreement_id"].isin(written) & frame["amount_minor"].notna()].reset_index(drop=True)
     if frame.empty:
         return 0
     progress("Amortizing by month", len(frame))
-    pieces = slice_arrays(frame, slices)
+    pieces = slice_arrays(frame, batch.slices)
     periods, calendar = periods_for(Grain.MONTH, frame, pieces)
     lines = amortize(pieces, periods, calendar)
-    owner_ids = np.array([ids[k] for k in frame["agreement_id"]], dtype=np.int64)
+    owner_ids = np.asarray(frame["agreement_id"].map(ids).to_numpy(dtype=np.int64), dtype=np.int64)
     advance = progress("Writing schedule lines", len(lines))
-    written = store.write_schedule_lines(owner_ids[lines.owner], periods.start[lines.period], lines.amount)
-    advance(written)
-    return written
+    written_lines = store.write_schedule_lines(owner_ids[lines.owner], periods.start[lines.period], lines.amount)
+    advance(written_lines)
+    return written_lines
 
 
 def _store_valuations(store: Store, data: LedgerFile, party_ids: dict[str, int], summary: ImportSummary) -> None:

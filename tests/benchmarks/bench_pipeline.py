@@ -156,17 +156,15 @@ def run_backend(backend: str, url: str, csv_path: Path, out_dir: Path, count: in
     book.init()
 
     with stage(report, memory, "read + validate CSV", "agreements") as done:
-        data = read_ledger_file(csv_path)
-        done(len(data.agreements))
-    agreements = [located.value for located in data.agreements]
-    with stage(report, memory, "kernel inputs from agreements", "agreements") as done:
-        frame, slices = services.agreements_to_frames(agreements)
-        pieces = slice_arrays(frame, slices)
-        periods, calendar = periods_for(Grain.MONTH, frame, pieces)
-        done(len(frame))
+        batch = read_ledger_file(csv_path).batch
+        done(len(batch))
+    with stage(report, memory, "kernel inputs (slices, periods)", "agreements") as done:
+        pieces = slice_arrays(batch.agreements, batch.slices)
+        periods, calendar = periods_for(Grain.MONTH, batch.agreements, pieces)
+        done(len(batch))
     with stage(report, memory, "amortization kernel (monthly lines)", "lines") as done:
         done(len(amortize(pieces, periods, calendar)))
-    del data, agreements, frame, slices, pieces
+    del batch, pieces
 
     marks: list[tuple[str, float, int | None]] = []
 

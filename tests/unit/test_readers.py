@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ledger.domain.agreements import Basis, Kind, Profile, Qualifier, RelationKind
@@ -18,6 +19,10 @@ def write(tmp_path: Path, text: str, name: str = "deals.csv") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def agreements(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return read_ledger_file(path).batch.agreements.to_dict("records")
 
 
 def problems(path: Path) -> list[str]:
@@ -35,12 +40,18 @@ def test_good_csv(tmp_path: Path) -> None:
         "OAI-AWS-2026-02,cloud_commitment,OpenAI,Amazon Web Services,100000000000.00,usd,2026-03-01,,2034-02-28,"
         "straight_line,DAILY,OAI-AWS-2025-11,additional,,\n",
     )
-    first, second = (located.value for located in read_ledger_file(path).agreements)
-    assert first.amount_minor == 3_800_000_000_000 and first.term.end == dt.date(2032, 11, 1)
-    assert first.sources[0].url == "https://example.com/a" and first.notes == "seven years"
-    assert second.currency == "USD" and second.basis is Basis.DAILY and second.profile is Profile.STRAIGHT_LINE
-    assert second.term.last_day == dt.date(2034, 2, 28)
-    assert second.relations[0].kind is RelationKind.ADDITIONAL and second.relations[0].target == "OAI-AWS-2025-11"
+    batch = read_ledger_file(path).batch
+    first, second = batch.agreements.to_dict("records")
+    assert first["amount_minor"] == 3_800_000_000_000 and first["end_date"].date() == dt.date(2032, 10, 31)
+    assert batch.sources.to_dict("records") == [
+        {"agreement_id": "OAI-AWS-2025-11", "url": "https://example.com/a", "title": None, "published_on": pd.NaT}
+    ]
+    assert first["notes"] == "seven years" and first["line"] == 2
+    assert second["currency"] == "USD" and second["basis"] == Basis.DAILY and second["profile"] == Profile.STRAIGHT_LINE
+    assert second["end_date"].date() == dt.date(2034, 2, 28) and pd.isna(second["term_months"])
+    assert batch.relations.to_dict("records") == [
+        {"agreement_id": "OAI-AWS-2026-02", "kind": RelationKind.ADDITIONAL, "related_id": "OAI-AWS-2025-11", "line": 3}
+    ]
 
 
 def test_bad_values_are_located(tmp_path: Path) -> None:
@@ -109,18 +120,18 @@ def test_undisclosed_amount_and_qualifiers(tmp_path: Path) -> None:
         "A,chip_agreement,OpenAI,AWS,,USD,2026-03-01,96,,\n"
         "B,cloud_commitment,OpenAI,AWS,5.00,USD,2026-03-01,96,,up_to\n",
     )
-    a, b = (located.value for located in read_ledger_file(path).agreements)
-    assert a.amount_minor is None and a.qualifier is Qualifier.UNDISCLOSED
-    assert b.qualifier is Qualifier.UP_TO
+    a, b = agreements(path)
+    assert pd.isna(a["amount_minor"]) and a["amount_qualifier"] == Qualifier.UNDISCLOSED
+    assert b["amount_qualifier"] == Qualifier.UP_TO
     bad = write(tmp_path, HEADER + ",amount_qualifier\nA,chip_agreement,OpenAI,AWS,,USD,2026-03-01,96,,up_to\n")
     assert problems(bad) == [f"{bad}:2: amount: expected an amount, since amount_qualifier is up_to"]
 
 
 def test_investments_without_term_are_paid_at_once(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + "\nAMZN-OAI,equity_investment,Amazon,OpenAI,50000000000.00,USD,2026-02-27,,\n")
-    (located,) = read_ledger_file(path).agreements
-    assert located.value.kind is Kind.EQUITY_INVESTMENT
-    assert (located.value.term.start, located.value.term.last_day) == (dt.date(2026, 2, 27), dt.date(2026, 2, 27))
+    (row,) = agreements(path)
+    assert row["kind"] == Kind.EQUITY_INVESTMENT
+    assert (row["start_date"].date(), row["end_date"].date()) == (dt.date(2026, 2, 27), dt.date(2026, 2, 27))
 
 
 def test_tranches_and_ramps(tmp_path: Path) -> None:
@@ -131,10 +142,9 @@ def test_tranches_and_ramps(tmp_path: Path) -> None:
         "R,cloud_commitment,OpenAI,AWS,6.00,USD,2026-01-01,36,,ramp,,\n"
         "W,cloud_commitment,OpenAI,AWS,6.00,USD,2026-01-01,36,,ramp,,3;2;1\n",
     )
-    t, r, w = (located.value for located in read_ledger_file(path).agreements)
-    assert [s.amount_minor for s in t.slices] == [1200, 2400]
-    assert [s.amount_minor for s in r.slices] == [100, 200, 300]
-    assert [s.amount_minor for s in w.slices] == [300, 200, 100]
+    slices = read_ledger_file(path).batch.slices
+    by_id = slices.groupby("agreement_id")["amount_minor"].agg(list).to_dict()
+    assert by_id == {"T": [1200, 2400], "R": [100, 200, 300], "W": [300, 200, 100]}
     bad = write(
         tmp_path,
         HEADER
@@ -182,10 +192,10 @@ def test_yaml_with_lines_and_no_floats(tmp_path: Path) -> None:
         "deals.yaml",
     )
     data = read_ledger_file(path)
-    (agreement,) = data.agreements
-    assert agreement.value.amount_minor == 9_999_999_999_999
-    assert agreement.value.assumptions == "start_date: not reported"
-    assert agreement.line_of("currency") == 11
+    (agreement,) = data.batch.agreements.to_dict("records")
+    assert agreement["amount_minor"] == 9_999_999_999_999
+    assert agreement["assumptions"] == "start_date: not reported"
+    assert agreement["line"] == 6
     assert [p.value.name for p in data.parties] == ["Amazon Web Services", "Amazon"]
     assert data.valuations[0].value.amount_minor == 84_000_000_000_000
 
