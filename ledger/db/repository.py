@@ -50,14 +50,28 @@ class Store:
         self.session = session
         self.dialect = session.get_bind().dialect.name
 
+    def _run(self, statement: Any) -> Any:
+        """Execute on the unit of work's connection through SQLAlchemy Core: these are column reads and bulk
+        statements, and the ORM's per-row machinery would only add cost."""
+        return self.session.connection().execute(statement)
+
+    def _raw_rows(self, statement: Any) -> list[tuple[Any, ...]]:
+        """Rows of a select straight from the driver, without SQLAlchemy's result processing (dates come back
+        as the driver gives them: ISO text on SQLite). Several times faster for 100,000-row reads."""
+        connection = self.session.connection()
+        compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.params
+        bound = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
+        return [tuple(row) for row in connection.exec_driver_sql(str(compiled), bound).all()]
+
     # -- currencies and parties ------------------------------------------------
 
     def currencies(self) -> dict[str, int]:
-        return {code: digits for code, digits in self.session.execute(select(Currency.code, Currency.minor_digits))}
+        return {code: digits for code, digits in self._run(select(Currency.code, Currency.minor_digits))}
 
     def parties(self) -> pd.DataFrame:
         """All parties: id, name, kind, parent_id, fiscal calendar columns."""
-        rows = self.session.execute(
+        rows = self._run(
             select(
                 Party.id,
                 Party.name,
@@ -82,7 +96,7 @@ class Store:
         return pd.DataFrame(rows, columns=columns)
 
     def party_ids(self) -> dict[str, int]:
-        return {name: pid for pid, name in self.session.execute(select(Party.id, Party.name))}
+        return {name: pid for pid, name in self._run(select(Party.id, Party.name))}
 
     def insert_parties(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self.insert_rows(Party, rows)
@@ -100,16 +114,16 @@ class Store:
         found: dict[str, tuple[int, str]] = {}
         query = select(Agreement.key, Agreement.id, Agreement.content_hash)
         if len(keys) > 4 * IN_CHUNK:  # cheaper to read them all
-            rows: Iterable[Any] = self.session.execute(query)
+            rows: Iterable[Any] = self._run(query)
             wanted = set(keys)
             return {key: (aid, digest) for key, aid, digest in rows if key in wanted}
         for part in chunks(keys):
-            for key, aid, digest in self.session.execute(query.where(Agreement.key.in_(part))):
+            for key, aid, digest in self._run(query.where(Agreement.key.in_(part))):
                 found[key] = (aid, digest)
         return found
 
     def agreement_keys(self) -> list[str]:
-        return list(self.session.execute(select(Agreement.key)).scalars())
+        return list(self._run(select(Agreement.key)).scalars())
 
     def update_agreements(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """rows carry `agreement_id` (the surrogate id) and the columns to set."""
@@ -123,7 +137,7 @@ class Store:
         for table in (AgreementSlice, AgreementRelation, AgreementSource, ChipDetail, ScheduleLine):
             column = table.__table__.c.agreement_id
             for part in chunks(ids):
-                self.session.execute(delete(table).where(column.in_(part)))
+                self._run(delete(table).where(column.in_(part)))
 
     def insert_rows(self, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
         """Bulk insert dict rows. Rows may leave out columns: they get the column's Python default, or NULL
@@ -174,9 +188,7 @@ class Store:
 
     def _source_ids(self, urls: Sequence[str]) -> dict[str, int]:
         query = select(Source.id, Source.url)
-        return {
-            url: sid for part in chunks(urls) for sid, url in self.session.execute(query.where(Source.url.in_(part)))
-        }
+        return {url: sid for part in chunks(urls) for sid, url in self._run(query.where(Source.url.in_(part)))}
 
     def agreements_frame(
         self,
@@ -186,51 +198,48 @@ class Store:
         payee_ids: Sequence[int] | None = None,
     ) -> pd.DataFrame:
         """Agreements with their parties' names and fiscal calendars, ordered by key."""
-        payer, payee = aliased(Party), aliased(Party)
-        query = (
-            select(
-                Agreement.id.label("id"),
-                Agreement.key.label("agreement_id"),
-                Agreement.kind,
-                payer.name.label("payer"),
-                payee.name.label("payee"),
-                Agreement.resource,
-                Agreement.amount_minor,
-                Agreement.currency,
-                Agreement.amount_qualifier,
-                Agreement.start_date,
-                Agreement.end_date,
-                Agreement.term_months,
-                Agreement.profile,
-                Agreement.basis,
-                Agreement.status,
-                Agreement.confidence,
-                Agreement.notes,
-                payer.fiscal_year_end_month.label("payer_fy_end_month"),
-                payer.fiscal_week_day.label("payer_fy_week_day"),
-                payer.fiscal_week_rule.label("payer_fy_week_rule"),
-                payee.fiscal_year_end_month.label("payee_fy_end_month"),
-                payee.fiscal_week_day.label("payee_fy_week_day"),
-                payee.fiscal_week_rule.label("payee_fy_week_rule"),
-            )
-            .join(payer, payer.id == Agreement.payer_id)
-            .join(payee, payee.id == Agreement.payee_id)
-            .order_by(Agreement.key)
+        query = select(
+            Agreement.id.label("id"),
+            Agreement.key.label("agreement_id"),
+            Agreement.kind,
+            Agreement.payer_id,
+            Agreement.payee_id,
+            Agreement.resource,
+            Agreement.amount_minor,
+            Agreement.currency,
+            Agreement.amount_qualifier,
+            Agreement.start_date,
+            Agreement.end_date,
+            Agreement.term_months,
+            Agreement.profile,
+            Agreement.basis,
+            Agreement.status,
+            Agreement.confidence,
+            Agreement.notes,
         )
         if payer_ids is not None:
             query = query.where(Agreement.payer_id.in_(payer_ids))
         if payee_ids is not None:
             query = query.where(Agreement.payee_id.in_(payee_ids))
         if keys is not None:
-            rows = [row for part in chunks(keys) for row in self.session.execute(query.where(Agreement.key.in_(part)))]
+            rows = [row for part in chunks(keys) for row in self._raw_rows(query.where(Agreement.key.in_(part)))]
         else:
-            rows = list(self.session.execute(query))
-        frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(query.selected_columns.keys()))
-        if keys is not None:
-            frame = frame.sort_values("agreement_id", kind="stable").reset_index(drop=True)
+            rows = self._raw_rows(query)
+        frame = pd.DataFrame.from_records(rows, columns=list(query.selected_columns.keys()))
+        # Parties are few: their names and calendars join here rather than in SQL.
+        parties = self.parties().set_index("id")
+        for role in ("payer", "payee"):
+            ids = frame.pop(f"{role}_id")
+            frame.insert(frame.columns.get_loc("resource"), role, ids.map(parties["name"]))
+            frame[f"{role}_fy_end_month"] = ids.map(parties["fiscal_year_end_month"])
+            frame[f"{role}_fy_week_day"] = ids.map(parties["fiscal_week_day"])
+            frame[f"{role}_fy_week_rule"] = ids.map(parties["fiscal_week_rule"])
+        # Sorted here, by code point, not by ORDER BY: PostgreSQL's collation would order ids differently
+        # from SQLite, and outputs must be the same bytes on both.
+        frame = frame.sort_values("agreement_id", kind="stable").reset_index(drop=True)
         frame["amount_minor"] = frame["amount_minor"].astype("Int64")
         for column in ("start_date", "end_date"):
-            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
+            frame[column] = _days(frame[column])
         return frame
 
     def slices_frame(self, agreement_ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -246,14 +255,14 @@ class Store:
         ).join(Agreement, Agreement.id == AgreementSlice.agreement_id)
         if agreement_ids is None or len(agreement_ids) > 4 * IN_CHUNK:  # cheaper to read them all
             wanted = None if agreement_ids is None else set(agreement_ids)
-            rows = [row[1:] for row in self.session.execute(query) if wanted is None or row[0] in wanted]
+            rows = [row[1:] for row in self._raw_rows(query) if wanted is None or row[0] in wanted]
         else:
             filtered = (query.where(AgreementSlice.agreement_id.in_(part)) for part in chunks(agreement_ids))
-            rows = [row[1:] for statement in filtered for row in self.session.execute(statement)]
+            rows = [row[1:] for statement in filtered for row in self._raw_rows(statement)]
         columns = ["agreement_id", "seq", "start_date", "end_date", "amount_minor", "weight"]
         frame = pd.DataFrame.from_records(rows, columns=columns).sort_values(["agreement_id", "seq"], kind="stable")
         for column in ("start_date", "end_date"):
-            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
+            frame[column] = _days(frame[column])
         frame["amount_minor"] = frame["amount_minor"].astype(np.int64)
         return frame.reset_index(drop=True)
 
@@ -265,7 +274,7 @@ class Store:
             .join(Agreement, Agreement.id == AgreementRelation.agreement_id)
             .join(related, related.id == AgreementRelation.related_id)
         )
-        return sorted((a, k, r) for a, k, r in self.session.execute(query))
+        return sorted((a, k, r) for a, k, r in self._run(query))
 
     def agreement_sources(self) -> pd.DataFrame:
         """agreement_id (key) and url of every source link."""
@@ -274,11 +283,11 @@ class Store:
             .join(AgreementSource, AgreementSource.agreement_id == Agreement.id)
             .join(Source, Source.id == AgreementSource.source_id)
         )
-        return pd.DataFrame.from_records(list(self.session.execute(query)), columns=["agreement_id", "url"])
+        return pd.DataFrame.from_records(list(self._run(query)), columns=["agreement_id", "url"])
 
     def replace_adjustments(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rewrite every consolidation adjustment (they are derived from all agreements and relations)."""
-        self.session.execute(delete(ScheduleAdjustment))
+        self._run(delete(ScheduleAdjustment))
         self.insert_rows(ScheduleAdjustment, rows)
 
     # -- valuations ------------------------------------------------------------
@@ -294,18 +303,18 @@ class Store:
             .order_by(Valuation.key)
         )  # fmt: skip
         columns = ["valuation_id", "party", "kind", "amount_minor", "currency", "as_of", "round_id"]
-        return pd.DataFrame.from_records([tuple(r) for r in self.session.execute(query)], columns=columns)
+        return pd.DataFrame.from_records([tuple(r) for r in self._run(query)], columns=columns)
 
     def valuation_index(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
         for part in chunks(keys):
             query = select(Valuation.key, Valuation.id, Valuation.content_hash).where(Valuation.key.in_(part))
-            found.update({key: (vid, digest) for key, vid, digest in self.session.execute(query)})
+            found.update({key: (vid, digest) for key, vid, digest in self._run(query)})
         return found
 
     def replace_valuation_sources(self, valuation_ids: Sequence[int], links: Sequence[Mapping[str, int]]) -> None:
         for part in chunks(valuation_ids):
-            self.session.execute(delete(ValuationSource).where(ValuationSource.valuation_id.in_(part)))
+            self._run(delete(ValuationSource).where(ValuationSource.valuation_id.in_(part)))
         self.insert_rows(ValuationSource, links)
 
     def update_valuations(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -399,6 +408,11 @@ class Store:
         """The planner's row estimate for schedule_line (cheap; exact counts are not needed)."""
         query = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = 'schedule_line'"
         return int(self.session.connection().exec_driver_sql(query).scalar_one())
+
+
+def _days(column: pd.Series) -> np.ndarray:
+    """Dates as the drivers return them (date objects, or ISO text on SQLite) -> datetime64[s], fast."""
+    return np.array(column.tolist(), dtype="datetime64[D]").astype("datetime64[s]")
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import enum
 import json
 from collections.abc import Sequence
@@ -91,7 +92,10 @@ def agreements_for_output(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, out: IO[str]) -> None:
-    frame.to_csv(out, index=False, lineterminator="\n")
+    """RFC 4180 CSV with a header and \n line ends (the csv module: faster than DataFrame.to_csv here)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([str(c) for c in frame.columns])
+    writer.writerows(zip(*(frame[c].tolist() for c in frame.columns), strict=True))
 
 
 def write_json(payload: dict[str, Any], out: IO[str]) -> None:
