@@ -230,7 +230,7 @@ class Store:
         parties = self.parties().set_index("id")
         for role in ("payer", "payee"):
             ids = frame.pop(f"{role}_id")
-            frame.insert(frame.columns.get_loc("resource"), role, ids.map(parties["name"]))
+            frame.insert(list(frame.columns).index("resource"), role, ids.map(parties["name"]))
             frame[f"{role}_fy_end_month"] = ids.map(parties["fiscal_year_end_month"])
             frame[f"{role}_fy_week_day"] = ids.map(parties["fiscal_week_day"])
             frame[f"{role}_fy_week_rule"] = ids.map(parties["fiscal_week_rule"])
