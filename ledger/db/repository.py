@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ledger.db.models import (
@@ -371,19 +371,25 @@ class Store:
         """COPY ... (FORMAT BINARY) from numpy: tuples built as one structured array, no per-row Python.
 
         Each inserted row would fire PostgreSQL's foreign-key trigger (a locked
-        lookup of its agreement), five times the cost of the insert itself. For
-        a load that is large next to the table, the constraint is dropped and
-        re-added inside this same transaction, which checks every row in one
-        join instead (PostgreSQL manual, "Populating a Database"); on error the
-        rollback restores it. Readers of schedule_line wait for the commit.
+        lookup of its agreement), five times the cost of the insert itself, and
+        update the primary-key index one entry at a time. For a load that is
+        large next to the table, both constraints are dropped and re-added
+        inside this same transaction: the index is then built in one sort and
+        the references checked in one join (PostgreSQL manual, "Populating a
+        Database"); on error the rollback restores them. Readers of
+        schedule_line wait for the commit.
         """
-        (foreign_key,) = ScheduleLine.__table__.c.agreement_id.foreign_keys
+        table = cast(Table, ScheduleLine.__table__)
+        (foreign_key,) = table.c.agreement_id.foreign_keys
         fk_name = foreign_key.constraint.name if foreign_key.constraint is not None else None
+        pk_name = table.primary_key.name
         assert isinstance(fk_name, str)
+        assert isinstance(pk_name, str)
         bulk = len(agreement_id) >= BULK_LINES and len(agreement_id) * 8 >= self._estimated_lines()
         connection = self.session.connection()
         if bulk:
             connection.exec_driver_sql(f"ALTER TABLE schedule_line DROP CONSTRAINT {fk_name}")
+            connection.exec_driver_sql(f"ALTER TABLE schedule_line DROP CONSTRAINT {pk_name}")
         with (
             self._driver_connection().cursor() as cursor,
             cursor.copy("COPY schedule_line (agreement_id, month, amount_minor) FROM STDIN (FORMAT BINARY)") as copy,
@@ -398,7 +404,10 @@ class Store:
                 rows["amount"] = amount[start:stop]
                 copy.write(rows.tobytes())
             copy.write(_PG_COPY_TRAILER)
-        if bulk:
+        if bulk:  # an index built in one sort, and every reference checked in one join
+            connection.exec_driver_sql(
+                f"ALTER TABLE schedule_line ADD CONSTRAINT {pk_name} PRIMARY KEY (agreement_id, month)"
+            )
             connection.exec_driver_sql(
                 f"ALTER TABLE schedule_line ADD CONSTRAINT {fk_name} FOREIGN KEY (agreement_id) "
                 "REFERENCES agreement (id) ON DELETE CASCADE"
