@@ -71,7 +71,7 @@ def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: boo
 
 
 def _read_csv(name: str, text: str, progress: Progress, fast: bool) -> LedgerFile:
-    progress(f"Reading {name}", None)
+    progress(f"Reading {Path(name).name}", None)
     header, rows, lines = _parse_csv(name, text)
     _check_header(name, header)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
