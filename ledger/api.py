@@ -34,9 +34,9 @@ class Ledger:
         """Create or upgrade the schema; returns (revision before, revision after)."""
         return services.init_schema(self.engine)
 
-    def seed(self, progress: Progress = silent) -> ImportSummary:
-        """Load the bundled seeds; loading twice changes nothing."""
-        return services.seed(self.unit_of_work, progress)
+    def seed(self, progress: Progress = silent, *, founding_example_only: bool = False) -> ImportSummary:
+        """Load the bundled seeds (or only the parties and the founding example); loading twice changes nothing."""
+        return services.seed(self.unit_of_work, progress, founding_example_only=founding_example_only)
 
     def import_file(self, *paths: Path | str, progress: Progress = silent) -> ImportSummary:
         """Import CSV or YAML files in one transaction (a bad file writes nothing)."""

@@ -263,3 +263,47 @@ class ScheduleAdjustment(Base):
         ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class FlowEdge(Base):
+    """Money between two parent companies, from `ledger cycles` (consolidated amounts; see the README)."""
+
+    __tablename__ = "flow_edge"
+
+    payer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    payee: Mapped[str] = mapped_column(String(200), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    firm_minor: Mapped[int] = mapped_column(BigInteger)
+    investment_minor: Mapped[int] = mapped_column(BigInteger)
+    commitment_minor: Mapped[int] = mapped_column(BigInteger)
+    ceiling_minor: Mapped[int] = mapped_column(BigInteger)
+    undisclosed: Mapped[int] = mapped_column(Integer)
+    agreements: Mapped[str] = mapped_column(Text)
+
+
+class FlowCycle(Base):
+    """A loop of money between parent companies, from `ledger cycles`."""
+
+    __tablename__ = "flow_cycle"
+    __table_args__ = (one_of("basis", ("firm", "up_to", "undisclosed")),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    length: Mapped[int] = mapped_column(Integer)
+    bottleneck_minor: Mapped[int | None] = mapped_column(BigInteger)
+    bottleneck_up_to_minor: Mapped[int | None] = mapped_column(BigInteger)
+    basis: Mapped[str] = mapped_column(String(12))
+    currency: Mapped[str] = mapped_column(String(3))
+    agreements: Mapped[str] = mapped_column(Text)
+
+
+class FlowCycleEdge(Base):
+    """The edges of a cycle, in order (join flow_edge on payer, payee, currency for amounts)."""
+
+    __tablename__ = "flow_cycle_edge"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("flow_cycle.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payer: Mapped[str] = mapped_column(String(200))
+    payee: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))

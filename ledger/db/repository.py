@@ -25,6 +25,9 @@ from ledger.db.models import (
     AgreementSource,
     ChipDetail,
     Currency,
+    FlowCycle,
+    FlowCycleEdge,
+    FlowEdge,
     Party,
     ScheduleAdjustment,
     ScheduleLine,
@@ -216,6 +219,7 @@ class Store:
             Agreement.status,
             Agreement.confidence,
             Agreement.notes,
+            Agreement.announced_on,
         )
         if payer_ids is not None:
             query = query.where(Agreement.payer_id.in_(payer_ids))
@@ -238,7 +242,7 @@ class Store:
         # from SQLite, and outputs must be the same bytes on both.
         frame = frame.sort_values("agreement_id", kind="stable").reset_index(drop=True)
         frame["amount_minor"] = frame["amount_minor"].astype("Int64")
-        for column in ("start_date", "end_date"):
+        for column in ("start_date", "end_date", "announced_on"):
             frame[column] = _days(frame[column])
         return frame
 
@@ -289,6 +293,14 @@ class Store:
         """Rewrite every consolidation adjustment (they are derived from all agreements and relations)."""
         self._run(delete(ScheduleAdjustment))
         self.insert_rows(ScheduleAdjustment, rows)
+
+    def replace_flows(self, edges: pd.DataFrame, cycles: pd.DataFrame, cycle_edges: pd.DataFrame) -> None:
+        """Rewrite the stored flow graph (edges, cycles and their edges) with a new analysis."""
+        for table in (FlowCycleEdge, FlowCycle, FlowEdge):
+            self._run(delete(table))
+        self.insert_frame(FlowEdge, edges)
+        self.insert_frame(FlowCycle, cycles)
+        self.insert_frame(FlowCycleEdge, cycle_edges)
 
     # -- valuations ------------------------------------------------------------
 
@@ -421,7 +433,8 @@ class Store:
 
 def _days(column: pd.Series) -> np.ndarray:
     """Dates as the drivers return them (date objects, or ISO text on SQLite) -> datetime64[s], fast."""
-    return np.array(column.tolist(), dtype="datetime64[D]").astype("datetime64[s]")
+    values = [None if value is None or value != value else value for value in column.tolist()]  # NaN -> None
+    return np.array(values, dtype="datetime64[D]").astype("datetime64[s]")
 
 
 def _plain(value: Any) -> Any:

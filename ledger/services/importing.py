@@ -85,6 +85,7 @@ def seed_files() -> list[Path]:
     return sorted(seed_dir().glob("*.yaml"))
 
 
+PARTIES = "00_parties.yaml"
 FOUNDING_EXAMPLE = "10_founding_example.yaml"
 
 
@@ -110,9 +111,14 @@ def import_files(
     return summary
 
 
-def seed(uow_factory: UnitOfWorkFactory, progress: Progress = silent) -> ImportSummary:
+def seed(
+    uow_factory: UnitOfWorkFactory, progress: Progress = silent, *, founding_example_only: bool = False
+) -> ImportSummary:
     """Load the bundled seeds (founding example and public deals). Loading twice changes nothing."""
-    return import_files(uow_factory, seed_files(), progress)
+    files = seed_files()
+    if founding_example_only:
+        files = [f for f in files if f.name in (PARTIES, FOUNDING_EXAMPLE)]
+    return import_files(uow_factory, files, progress)
 
 
 def _store_file(store: Store, data: LedgerFile, summary: ImportSummary, progress: Progress) -> None:

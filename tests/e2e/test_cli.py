@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 LEDGER = shutil.which("ledger")
-COMMANDS = ["init", "seed", "import", "schedule", "agreements", "adjustments", "reconcile", "quickstart"]
+COMMANDS = ["init", "seed", "import", "schedule", "agreements", "adjustments", "reconcile", "cycles", "quickstart"]
 
 GOOD = """agreement_id,kind,payer,payee,amount,currency,start_date,term_months,end_date,profile,basis,tranche_amounts
 OAI-AWS-2025-11,cloud_commitment,OpenAI,Amazon Web Services,38000000000.00,USD,2025-11-01,84,,,,
@@ -251,3 +251,32 @@ def test_consolidated_schedule_and_adjustments(seeded_folder: Path) -> None:
     assert sum(Decimal(a["amount"]) for a in removed) == Decimal("-30000000000.00")
     done = run("schedule", "--rollup", cwd=seeded_folder)
     assert done.returncode == 2 and "only with --consolidated" in done.stderr
+
+
+def test_cycles_in_every_format(seeded_folder: Path) -> None:
+    table = ok("cycles", cwd=seeded_folder)
+    assert "Amazon → OpenAI → Amazon" in table and "50,000,000,000.00" in table and "36.2%" not in table
+    rows = list(csv.DictReader(ok("cycles", "--format", "csv", cwd=seeded_folder).splitlines()))
+    first = rows[0]
+    assert (first["cycle"], first["basis"], first["bottleneck"]) == (
+        "Amazon → OpenAI → Amazon",
+        "firm",
+        "50000000000.00",
+    )
+    payload = json.loads(ok("cycles", "--max-length", "2", "--format", "json", cwd=seeded_folder))
+    assert {c["length"] for c in payload["cycles"]} == {2}
+    amazon = next(s for s in payload["suppliers"] if s["supplier"] == "Amazon")
+    assert (amazon["backlog"], amazon["funded_by_own_investment"], amazon["funded_share"]) == (
+        "238000000000.00",
+        "83000000000.00",
+        "34.9%",
+    )
+    dot = ok("cycles", "--format", "dot", cwd=seeded_folder)
+    assert dot.startswith("digraph flows {") and '"Amazon" -> "OpenAI"' in dot
+    for picture in ("png", "svg"):
+        ok("cycles", "--format", picture, "-o", f"flows.{picture}", cwd=seeded_folder)
+        assert (seeded_folder / f"flows.{picture}").stat().st_size > 10_000
+    assert (seeded_folder / "flows.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in (seeded_folder / "flows.svg").read_text()[:500]
+    done = run("cycles", "--as-of", "29/02/2026", cwd=seeded_folder)
+    assert done.returncode == 2 and "is not a date written YYYY-MM-DD" in done.stderr

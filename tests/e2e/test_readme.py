@@ -100,6 +100,7 @@ def test_console_sessions_run_as_shown(tmp_path: Path) -> None:
                     assert lines(done.stdout) == expected, command
     assert (tmp_path / "acme.csv").read_text().startswith("agreement_id,period,")
     assert "ACME-GPU-2026" in (tmp_path / "agreements.csv").read_text()
+    assert (tmp_path / "founding.png").stat().st_size > 10_000
 
 
 def test_sql_examples_agree_on_both_backends(db_url: str, backend: str, tmp_path: Path, seeded_sqlite: Path) -> None:

@@ -1,0 +1,91 @@
+"""Use cases of cyclic financing: the flow graph, its loops and the measures, from consolidated amounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ledger.domain.calendars import Grain
+from ledger.flows.graph import (
+    Cycle,
+    Edge,
+    PairMeasure,
+    SupplierMeasure,
+    build_edges,
+    cycles_frame,
+    find_cycles,
+    pair_measures,
+    supplier_measures,
+)
+from ledger.services.reconciliation import ConsolidatedRequest, consolidated_schedule
+from ledger.services.schedules import UnitOfWorkFactory, party_groups
+
+
+@dataclass(frozen=True)
+class FlowRequest:
+    max_length: int = 4
+    as_of: dt.date | None = None  # only agreements announced (else started) on or before this date
+    year: int | None = None  # only money scheduled in this calendar year
+
+
+@dataclass
+class FlowAnalysis:
+    edges: dict[tuple[str, str, str], Edge]
+    cycles: list[Cycle]
+    pairs: list[PairMeasure]
+    suppliers: list[SupplierMeasure]
+
+
+def analyse_flows(uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowRequest()) -> FlowAnalysis:
+    """Edges between parent companies, every loop up to `max_length` parties, and the measures."""
+    if request.max_length < 2:
+        raise ValueError("a maximum cycle length of at least 2")
+    yearly = consolidated_schedule(uow_factory, ConsolidatedRequest(Grain.YEAR, by_agreement=True))
+    with uow_factory() as uow:
+        agreements = uow.store.agreements_frame()
+        groups = party_groups(uow.store.parties())
+    agreements = agreements.assign(
+        payer_group=agreements["payer"].map(groups),
+        payee_group=agreements["payee"].map(groups),
+    )
+    if request.as_of is not None:
+        known = agreements["announced_on"].fillna(agreements["start_date"])
+        agreements = agreements[known <= pd.Timestamp(request.as_of)]
+    yearly = yearly.assign(year=yearly["period"].astype(int))[["agreement_id", "year", "amount_minor"]]
+    if request.year is not None:
+        yearly = yearly[yearly["year"] == request.year]
+        agreements = agreements[agreements["agreement_id"].isin(set(yearly["agreement_id"]))]
+    edges = build_edges(agreements, yearly)
+    return FlowAnalysis(edges, find_cycles(edges, request.max_length), pair_measures(edges), supplier_measures(edges))
+
+
+def edges_frame(edges: dict[tuple[str, str, str], Edge]) -> pd.DataFrame:
+    """One row per edge: payer, payee, currency, firm, investment, commitment, ceiling, undisclosed, agreements."""
+    records = [
+        (e.payer, e.payee, e.kinds, e.firm_minor, e.investment_minor, e.commitment_minor, e.ceiling_minor,
+         e.undisclosed, e.currency, ", ".join(e.agreements))
+        for e in sorted(edges.values(), key=lambda e: (e.payer, e.payee, e.currency))
+    ]  # fmt: skip
+    columns = ["payer", "payee", "kinds", "firm_minor", "investment_minor", "commitment_minor", "ceiling_minor",
+               "undisclosed", "currency", "agreements"]  # fmt: skip
+    return pd.DataFrame(records, columns=columns)
+
+
+def save_flows(uow_factory: UnitOfWorkFactory, analysis: FlowAnalysis) -> None:
+    """Store the analysis in flow_edge, flow_cycle and flow_cycle_edge (one transaction) for SQL users."""
+    edges = edges_frame(analysis.edges).drop(columns="kinds")
+    cycles = cycles_frame(analysis.cycles).rename(columns={"cycle": "label"})
+    cycles.insert(0, "id", range(1, len(cycles) + 1))
+    cycle_edges = pd.DataFrame(
+        [
+            (number, seq, edge.payer, edge.payee, edge.currency)
+            for number, cycle in enumerate(analysis.cycles, start=1)
+            for seq, edge in enumerate(cycle.edges, start=1)
+        ],
+        columns=["cycle_id", "seq", "payer", "payee", "currency"],
+    )
+    with uow_factory() as uow:
+        uow.store.replace_flows(edges, cycles, cycle_edges)
+        uow.commit()
