@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -10,14 +12,19 @@ from typing import Self
 import pandas as pd
 
 from ledger import services
+from ledger.burn.position import Position
 from ledger.config import database_url
 from ledger.db.engine import make_engine
 from ledger.db.uow import UnitOfWork
 from ledger.domain.calendars import FiscalCalendar, Grain
+from ledger.domain.spend import CountingRule
+from ledger.io import burn_output
+from ledger.io.charges import ChargeOptions
 from ledger.io.output import amount_decimal
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
-from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest
+from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest, spend
+from ledger.services.spend import IngestSummary
 
 
 class Ledger:
@@ -101,6 +108,41 @@ class Ledger:
         )
         return frame
 
+    def ingest(
+        self,
+        path: Path | str,
+        format: str = "focus",  # noqa: A002 - the CLI's word
+        payer: str | None = None,
+        payee: str | None = None,
+        rule: CountingRule | None = None,
+        progress: Progress = silent,
+    ) -> IngestSummary:
+        """Load a billing file (FOCUS or the simple charge CSV), summed to months, in one transaction.
+
+        The same file a second time changes nothing; a bad row refuses the whole file (InputError).
+        """
+        options = ChargeOptions(format, payer, payee, rule or CountingRule())
+        return spend.ingest(self.unit_of_work, path, options, progress)
+
+    def positions(self, as_of: dt.date | None = None, agreements: Sequence[str] = ()) -> list[Position]:
+        """Each commitment's burn position on `as_of` (default today), with its periods."""
+        return spend.burn(self.unit_of_work, as_of or dt.date.today(), tuple(agreements))
+
+    def burn(self, as_of: dt.date | None = None, agreements: Sequence[str] = ()) -> pd.DataFrame:
+        """One row per commitment: committed, expected to date, consumed, remaining, run-rates, projected
+        shortfall or overage, met_on (money as exact Decimal; see the README for each definition)."""
+        frame = burn_output.positions_frame(self.positions(as_of, agreements))
+        return _decimals(frame, burn_output.MONEY_COLUMNS)
+
+    def burn_periods(self, as_of: dt.date | None = None, agreements: Sequence[str] = ()) -> pd.DataFrame:
+        """One row per contract year and minimum period of each commitment: required, consumed, gap."""
+        frame = burn_output.periods_frame(self.positions(as_of, agreements))
+        return _decimals(frame, ["required", "consumed", "gap"])
+
+    def focus_commitments(self) -> pd.DataFrame:
+        """The commitments in the FOCUS 1.3 Contract Commitment dataset shape (text columns)."""
+        return burn_output.focus_commitments(spend.commitments(self.unit_of_work))
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -117,6 +159,10 @@ def _with_decimals(frame: pd.DataFrame) -> pd.DataFrame:
     """Add `amount` (exact Decimal) beside `amount_minor`."""
     decimals = amount_decimal(frame["amount_minor"], frame["currency"])
     return frame.assign(amount=pd.Series(decimals, index=frame.index, dtype=object))
+
+
+def _decimals(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    return frame.assign(**{c: frame[c].map(lambda v: None if v is None else Decimal(v)) for c in columns})
 
 
 def fiscal_choice(value: str | FiscalCalendar) -> FiscalChoice:

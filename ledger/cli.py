@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -346,7 +348,7 @@ def cycles(
         target = output or Path(f"cycles.{fmt}")
         if target.suffix.lower() != f".{fmt}":
             raise typer.BadParameter(f"a file ending in .{fmt}", param_hint="--output")
-        draw(analysis.edges, analysis.cycles, target, title=_flow_title(request))
+        draw(analysis.edges, analysis.cycles, target, title=_flow_title(request, picture=True))
         _say(f"drew {len(analysis.edges)} flows and {len(analysis.cycles)} cycles to {target}")
         return
     with _output(output) as out:
@@ -354,10 +356,12 @@ def cycles(
     _say(f"{len(analysis.cycles)} cycles of at most {max_length} parties among {len(analysis.edges)} flows")
 
 
-def _flow_title(request: Any) -> str:
+def _flow_title(request: Any, picture: bool = False) -> str:
     scope = f" in {request.year}" if request.year else ""
     known = f", agreements known by {request.as_of}" if request.as_of else ""
-    return f"Flows between parent companies{scope}{known} (red: in a loop of at most {request.max_length})"
+    if picture:
+        return f"Flows between parent companies{scope}{known} (red: in a loop of at most {request.max_length})"
+    return f"Loops of money between parent companies{scope}{known}, at most {request.max_length} parties"
 
 
 def _render_flows(analysis: Any, fmt: str, out: IO[str], request: Any) -> None:
@@ -439,6 +443,160 @@ def quickstart(
         out_.write_csv(out_.schedule_for_output(everything), handle)
     agreements_count = everything["agreement_id"].nunique()
     _say(f"wrote {len(everything)} yearly schedule lines of {agreements_count} agreements to {output}")
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A FOCUS cost-and-usage file, or a charge CSV.")],
+    fmt_name: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="focus (FOCUS 1.x columns) or csv (simple).")
+    ] = "focus",
+    payer: Annotated[
+        str | None, typer.Option("--payer", metavar="NAME", help="Who pays (else BillingAccountName, then Id).")
+    ] = None,
+    payee: Annotated[
+        str | None,
+        typer.Option("--payee", metavar="NAME", help="Who is paid (else ProviderName, then InvoiceIssuerName)."),
+    ] = None,
+    count: Annotated[
+        str,
+        typer.Option(
+            "--count", metavar="CATEGORIES", help="Charge categories that draw commitments down, comma-separated."
+        ),
+    ] = "usage",
+    cost: Annotated[
+        str,
+        typer.Option(
+            "--cost", metavar="COLUMN", help="FOCUS cost that draws down: effective, billed, list, contracted."
+        ),
+    ] = "effective",
+    true_up: Annotated[
+        str | None,
+        typer.Option(
+            "--true-up-pattern", metavar="REGEX", help="Charge descriptions that bill a shortfall (case-insensitive)."
+        ),
+    ] = None,
+) -> None:
+    """Load actual spend from a billing file, summed to months, and draw commitments down.
+
+    FOCUS files: payee from ProviderName (else InvoiceIssuerName), payer from BillingAccountName
+    (else BillingAccountId); literal NULLs, any-case values and M/D/YY dates are accepted. Simple CSV:
+    payer, payee, charge_period_start, charge_period_end (exclusive), amount, currency; optional
+    resource, invoice_id, agreement_id, category, description. By default usage counts at its
+    EffectiveCost; purchases, taxes, credits and adjustments do not; "End of contract" fees are
+    true-ups. The same file twice changes nothing; a bad row and nothing is written.
+    """
+    from ledger.domain.spend import DEFAULT_TRUE_UP_PATTERN, ChargeCategory, CostColumn, CountingRule
+
+    fmt = _choice("--format", fmt_name, ["focus", "csv"])
+    columns = {c.name.lower(): c for c in CostColumn}
+    chosen = _choice("--cost", cost.lower(), list(columns))
+    categories = [c.strip().lower() for c in count.split(",") if c.strip()]
+    counted = [c.value for c in ChargeCategory if c is not ChargeCategory.TRUE_UP]
+    for category in categories:
+        _choice("--count", category, counted)
+    try:
+        rule = CountingRule(
+            frozenset(ChargeCategory(c) for c in categories), columns[chosen], true_up or DEFAULT_TRUE_UP_PATTERN
+        )
+    except (ValueError, re.error) as error:
+        raise typer.BadParameter(str(error), param_hint="--true-up-pattern") from None
+    stage, stop = _progress_bars()
+    try:
+        with _open() as book:
+            summary = book.ingest(file, fmt, payer, payee, rule, progress=stage)
+    finally:
+        stop()
+    _say(summary.describe())
+
+
+BURN_FORMATS = ["table", "csv", "json"]
+
+
+@app.command()
+def burn(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="Position on DATE (YYYY-MM-DD; default today).")
+    ] = None,
+    agreement: Annotated[
+        list[str] | None, typer.Option("--agreement", "-a", metavar="ID", help="Only this commitment (repeatable).")
+    ] = None,
+    periods: Annotated[
+        bool, typer.Option("--periods", help="One row per contract year and minimum period instead (table, csv).")
+    ] = False,
+    fmt_name: Annotated[str, FORMAT_OPTION] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """Burn-down of every commitment: committed, expected to date, consumed, remaining, utilization,
+    days and months left, required and trailing monthly run-rates, projected shortfall (what true-up
+    will bill) or overage, and the date it will be met at the current pace. JSON: {"as_of",
+    "commitments": [... with "periods"]}. Definitions in the README."""
+    from ledger.io import burn_output
+    from ledger.io import output as out_
+
+    fmt = _choice("--format", fmt_name, BURN_FORMATS)
+    day = _date_option("--as-of", as_of) or _today()
+    with _open() as book:
+        positions = book.positions(day, agreement or ())
+    with _output(output) as out:
+        if fmt == "json":
+            out_.write_json(burn_output.as_json(positions, day), out)
+        elif periods:
+            frame = burn_output.periods_frame(positions)
+            _table_or_csv(frame, fmt, out, f"Commitment periods on {day}", ["required", "consumed", "gap"])
+        else:
+            frame = burn_output.positions_frame(positions)
+            if fmt == "table":
+                frame = frame[BURN_TABLE_COLUMNS]
+            _table_or_csv(frame, fmt, out, f"Commitments on {day}", burn_output.MONEY_COLUMNS)
+    _say(f"{len(positions)} commitments on {day}")
+
+
+BURN_TABLE_COLUMNS = [
+    "agreement_id", "payer", "payee", "status", "committed", "consumed", "remaining", "utilization", "months_left",
+    "required_monthly", "trailing_monthly", "projected_shortfall", "projected_overage", "met_on", "currency",
+]  # fmt: skip
+
+
+@app.command()
+def commitments(
+    fmt_name: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="focus (CSV) or table.")] = "focus",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """Export the commitments in the FOCUS 1.3 Contract Commitment dataset shape: one row for the whole
+    term, one per binding contract year (tranches) and one per minimum period; period ends exclusive."""
+    fmt = _choice("--format", fmt_name, ["focus", "table"])
+    with _open() as book:
+        frame = book.focus_commitments()
+    with _output(output) as out:
+        _table_or_csv(frame, "csv" if fmt == "focus" else "table", out, "Contract commitments (FOCUS 1.3)",
+                      ["ContractCommitmentCost"])  # fmt: skip
+    _say(f"{len(frame)} contract commitment rows of {frame['ContractId'].nunique()} contracts")
+
+
+def _table_or_csv(frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money: list[str]) -> None:
+    from ledger.io import output as out_
+
+    if fmt == "csv":
+        out_.write_csv(frame, out)
+        return
+    shown = frame.assign(
+        **{c: [out_.grouped_amount(v) if isinstance(v, str) else "" for v in frame[c]] for c in money if c in frame}
+    )
+    out_.render_table(shown, out, title=title, right=[c for c in money if c in frame])
+
+
+def _date_option(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint=name) from None
+
+
+def _today() -> dt.date:
+    return dt.date.today()
 
 
 def main() -> None:

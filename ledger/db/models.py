@@ -37,6 +37,7 @@ from ledger.domain.agreements import (
     Status,
     ValuationKind,
 )
+from ledger.domain.spend import ChargeCategory, MinimumPeriod
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -307,3 +308,86 @@ class FlowCycleEdge(Base):
     payer: Mapped[str] = mapped_column(String(200))
     payee: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
+
+
+class CommitmentMinimum(Base):
+    """A commitment's minimum spend per period (month, quarter or contract year), besides its total."""
+
+    __tablename__ = "commitment_minimum"
+    __table_args__ = (
+        one_of("period", MinimumPeriod),
+        CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+    )
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    period: Mapped[str] = mapped_column(String(20))
+
+
+class IngestFile(Base):
+    """A billing file loaded by `ledger ingest`; its SHA-256 makes loading it again a no-op."""
+
+    __tablename__ = "ingest_file"
+    __table_args__ = (one_of("format", ("csv", "focus")),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(10))
+    rows: Mapped[int] = mapped_column(BigInteger)
+    counting_rule: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.current_timestamp())
+
+
+class Consumption(Base):
+    """Actual charges between a payer and a payee, summed to one month, one category and one resource.
+
+    The exact amount is amount_minor + sub_minor * 10^-12 of the major unit
+    (sub_minor holds the cost's digits below the minor unit, 0 <= sub_minor <
+    10^(12 - minor digits), 10^10 for USD). `counts` says whether the file's counting rule
+    let it draw commitments down.
+    """
+
+    __tablename__ = "consumption"
+    __table_args__ = (
+        one_of("category", ChargeCategory),
+        CheckConstraint("sub_minor >= 0 AND sub_minor < 1000000000000", name="sub_minor_range"),
+        CheckConstraint("counts IN (0, 1)", name="counts_flag"),
+        CheckConstraint("payer_id <> payee_id", name="payer_is_not_payee"),
+        CheckConstraint("charges > 0", name="charges_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ingest_id: Mapped[int] = mapped_column(ForeignKey("ingest_file.id", ondelete="CASCADE"), index=True)
+    payer_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="RESTRICT"), index=True)
+    payee_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="RESTRICT"), index=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(20))
+    counts: Mapped[int] = mapped_column(Integer)
+    resource: Mapped[str | None] = mapped_column(Text)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="SET NULL"), index=True)
+    currency: Mapped[str] = mapped_column(ForeignKey("currency.code", ondelete="RESTRICT"))
+    charges: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    sub_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class Drawdown(Base):
+    """Which commitment a consumption row drew down (kind `draw`), or whose shortfall it bills (`true_up`).
+
+    Rewritten by the ledger after every ingest and import, and by `ledger burn`.
+    """
+
+    __tablename__ = "drawdown"
+    __table_args__ = (
+        one_of("kind", ("draw", "true_up")),
+        CheckConstraint("sub_minor >= 0 AND sub_minor < 1000000000000", name="sub_minor_range"),
+    )
+
+    consumption_id: Mapped[int] = mapped_column(ForeignKey("consumption.id", ondelete="CASCADE"), primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    sub_minor: Mapped[int] = mapped_column(BigInteger)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ledger.db.models import (
@@ -24,10 +24,14 @@ from ledger.db.models import (
     AgreementSlice,
     AgreementSource,
     ChipDetail,
+    CommitmentMinimum,
+    Consumption,
     Currency,
+    Drawdown,
     FlowCycle,
     FlowCycleEdge,
     FlowEdge,
+    IngestFile,
     Party,
     ScheduleAdjustment,
     ScheduleLine,
@@ -137,7 +141,7 @@ class Store:
 
     def delete_agreement_details(self, ids: Sequence[int]) -> None:
         """Remove what an agreement owns (slices, relations, sources, capacity, schedule) before rewriting it."""
-        for table in (AgreementSlice, AgreementRelation, AgreementSource, ChipDetail, ScheduleLine):
+        for table in (AgreementSlice, AgreementRelation, AgreementSource, ChipDetail, CommitmentMinimum, ScheduleLine):
             column = table.__table__.c.agreement_id
             for part in chunks(ids):
                 self._run(delete(table).where(column.in_(part)))
@@ -301,6 +305,61 @@ class Store:
         self.insert_frame(FlowEdge, edges)
         self.insert_frame(FlowCycle, cycles)
         self.insert_frame(FlowCycleEdge, cycle_edges)
+
+    # -- actual spend ----------------------------------------------------------
+
+    def ingested(self, sha256: str) -> tuple[str, dt.datetime] | None:
+        """(name, loaded_at) of the billing file with this content, if it was ingested before."""
+        row = self._run(select(IngestFile.name, IngestFile.loaded_at).where(IngestFile.sha256 == sha256)).first()
+        return None if row is None else (row[0], row[1])
+
+    def insert_ingest_file(self, row: Mapping[str, Any]) -> int:
+        result = self._run(insert(IngestFile).values(**row).returning(IngestFile.id))
+        return int(result.scalar_one())
+
+    def minimums_frame(self) -> pd.DataFrame:
+        """agreement_id (key), amount_minor, period of every commitment with a minimum per period."""
+        query = select(Agreement.key, CommitmentMinimum.amount_minor, CommitmentMinimum.period).join(
+            Agreement, Agreement.id == CommitmentMinimum.agreement_id
+        )
+        return pd.DataFrame(self._raw_rows(query), columns=["agreement_id", "amount_minor", "period"])
+
+    def consumption_frame(self) -> pd.DataFrame:
+        """Stored month consumption: id, payer, payee (names), month, category, counts, agreement_id (key),
+        currency, charges, amount_minor, sub_minor, resource."""
+        query = select(
+            Consumption.id, Consumption.payer_id, Consumption.payee_id, Consumption.month, Consumption.category,
+            Consumption.counts, Agreement.key, Consumption.currency, Consumption.charges, Consumption.amount_minor,
+            Consumption.sub_minor, Consumption.resource,
+        ).outerjoin(Agreement, Agreement.id == Consumption.agreement_id)  # fmt: skip
+        columns = ["id", "payer", "payee", "month", "category", "counts", "agreement_id", "currency", "charges",
+                   "amount_minor", "sub_minor", "resource"]  # fmt: skip
+        frame = pd.DataFrame(self._raw_rows(query), columns=columns)
+        names = self.parties().set_index("id")["name"]
+        frame["payer"] = frame["payer"].map(names)
+        frame["payee"] = frame["payee"].map(names)
+        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+        return frame
+
+    def replace_drawdowns(self, frame: pd.DataFrame) -> None:
+        """Rewrite every draw-down (derived from all consumption and all commitments)."""
+        self._run(delete(Drawdown))
+        self.insert_frame(Drawdown, frame)
+
+    def drawdowns_frame(self) -> pd.DataFrame:
+        """agreement_id (key), kind, month, amount_minor, sub_minor of every stored draw-down."""
+        query = (
+            select(Agreement.key, Drawdown.kind, Consumption.month, Drawdown.amount_minor, Drawdown.sub_minor)
+            .join(Agreement, Agreement.id == Drawdown.agreement_id)
+            .join(Consumption, Consumption.id == Drawdown.consumption_id)
+        )
+        columns = ["agreement_id", "kind", "month", "amount_minor", "sub_minor"]
+        frame = pd.DataFrame(self._raw_rows(query), columns=columns)
+        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+        return frame
+
+    def has_consumption(self) -> bool:
+        return self._run(select(Consumption.id).limit(1)).first() is not None
 
     # -- valuations ------------------------------------------------------------
 

@@ -206,6 +206,15 @@ class Agreement:
     relations: tuple[Relation, ...] = ()
     sources: tuple[Source, ...] = ()
     capacity: Capacity | None = None
+    minimum: Minimum | None = None  # commitments: minimum spend per period, besides the total
+
+
+@dataclass(frozen=True, slots=True)
+class Minimum:
+    """A minimum spend due in every period (month, quarter or contract year) of a commitment's term."""
+
+    amount_minor: int
+    period: str  # a MinimumPeriod value
 
 
 @dataclass(frozen=True, slots=True)

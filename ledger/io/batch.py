@@ -8,6 +8,7 @@ serves a hundred agreements and a hundred thousand alike.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ SLICE_COLUMNS = ["agreement_id", "seq", "start_date", "end_date", "amount_minor"
 RELATION_COLUMNS = ["agreement_id", "kind", "related_id", "line"]
 SOURCE_COLUMNS = ["agreement_id", "url", "title", "published_on"]
 CAPACITY_COLUMNS = ["agreement_id", "chip_family", "quantity", "unit"]
+MINIMUM_COLUMNS = ["agreement_id", "amount_minor", "period"]
 
 
 @dataclass
@@ -42,6 +44,7 @@ class AgreementBatch:
     relations: pd.DataFrame
     sources: pd.DataFrame
     capacities: pd.DataFrame
+    minimums: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=MINIMUM_COLUMNS))
 
     def __len__(self) -> int:
         return len(self.agreements)
@@ -76,12 +79,14 @@ class AgreementBatch:
             for a in agreements
             if a.capacity is not None
         ]
+        minimums = [(a.key, a.minimum.amount_minor, a.minimum.period) for a in agreements if a.minimum is not None]
         return cls(
             normalized(frame, AGREEMENT_COLUMNS),
             normalized(pd.DataFrame(slices, columns=SLICE_COLUMNS), SLICE_COLUMNS),
             pd.DataFrame(relations, columns=RELATION_COLUMNS),
             normalized(pd.DataFrame(sources, columns=SOURCE_COLUMNS), SOURCE_COLUMNS),
             pd.DataFrame(capacities, columns=CAPACITY_COLUMNS),
+            pd.DataFrame(minimums, columns=MINIMUM_COLUMNS),
         )
 
     @classmethod
@@ -103,7 +108,7 @@ class AgreementBatch:
         parts = [_hashes(self.agreements[AGREEMENT_COLUMNS])]
         for name, columns in (
             ("slices", SLICE_COLUMNS), ("relations", RELATION_COLUMNS[:3]), ("sources", SOURCE_COLUMNS),
-            ("capacities", CAPACITY_COLUMNS),
+            ("capacities", CAPACITY_COLUMNS), ("minimums", MINIMUM_COLUMNS),
         ):  # fmt: skip
             child = getattr(self, name)
             combined = np.zeros(len(self.agreements), dtype=np.uint64)
@@ -115,7 +120,7 @@ class AgreementBatch:
         return np.array([f"{value:016x}" for value in digest.tolist()], dtype=object)
 
 
-_FRAMES = ("agreements", "slices", "relations", "sources", "capacities")
+_FRAMES = ("agreements", "slices", "relations", "sources", "capacities", "minimums")
 
 
 def _hashes(frame: pd.DataFrame) -> np.ndarray:

@@ -41,7 +41,8 @@ from ledger.io.batch import (
 from ledger.io.records import KEY_PATTERN
 
 _DATE = r"(19|20|21)\d\d-\d\d-\d\d"  # years 1900-2199; other years take the row-by-row path
-_ROW_ONLY = ("tranches", "relations", "sources")  # YAML structures: a CSV cell cannot hold them
+# YAML structures (a CSV cell cannot hold them), and minimums, which the row-by-row path checks
+_ROW_ONLY = ("tranches", "relations", "sources", "minimum_amount", "minimum_period")
 
 
 def split_rows(frame: pd.DataFrame) -> np.ndarray:

@@ -23,6 +23,7 @@ from ledger.domain.agreements import (
     Capacity,
     Confidence,
     Kind,
+    Minimum,
     Party,
     PartyKind,
     Profile,
@@ -42,6 +43,7 @@ from ledger.domain.agreements import (
 from ledger.domain.calendars import FISCAL_SPEC_EXPECTED, FiscalCalendar
 from ledger.domain.dates import ONE_DAY
 from ledger.domain.money import MINOR_DIGITS, parse_amount
+from ledger.domain.spend import MinimumPeriod
 from ledger.errors import DomainError, InputProblem
 
 T = TypeVar("T")
@@ -170,6 +172,8 @@ class AgreementRecord(_Record):
     chip_family: str | None = None
     quantity: DecimalText | None = None
     unit: str | None = None
+    minimum_amount: DecimalText | None = None
+    minimum_period: MinimumPeriod | None = None
 
 
 class PartyRecord(_Record):
@@ -292,6 +296,7 @@ def _agreement(rec: AgreementRecord, problems: _Problems) -> Agreement | None:
     sources += list(rec.sources)
     slices = _slices(rec, amount, term, problems) if term is not None else ()
     capacity = _capacity(rec, problems)
+    minimum = _minimum(rec, problems)
     if problems.found or term is None:
         return None
     assumptions = rec.assumptions
@@ -320,6 +325,7 @@ def _agreement(rec: AgreementRecord, problems: _Problems) -> Agreement | None:
         relations=relations,
         sources=tuple(dict.fromkeys(Source(s.url, s.title, s.date) for s in sources)),
         capacity=capacity,
+        minimum=minimum,
     )
 
 
@@ -354,6 +360,19 @@ def _capacity(rec: AgreementRecord, problems: _Problems) -> Capacity | None:
     if (rec.quantity is None) != (rec.unit is None):
         problems.add("unit" if rec.unit is None else "quantity", "quantity and unit together")
     return Capacity(rec.quantity or "", rec.unit or "", rec.chip_family)
+
+
+def _minimum(rec: AgreementRecord, problems: _Problems) -> Minimum | None:
+    if rec.minimum_amount is None and rec.minimum_period is None:
+        return None
+    if rec.minimum_amount is None or rec.minimum_period is None:
+        missing = "minimum_amount" if rec.minimum_amount is None else "minimum_period"
+        problems.add(missing, "minimum_amount and minimum_period together, or neither")
+        return None
+    if rec.kind not in (Kind.CLOUD_COMMITMENT, Kind.CHIP_AGREEMENT):
+        problems.add("minimum_amount", "a minimum only on a cloud_commitment or chip_agreement")
+    amount = _money(rec.minimum_amount, rec.currency, "minimum_amount", problems)
+    return None if amount is None else Minimum(amount, rec.minimum_period.value)
 
 
 def _money(text: str, currency: str, column: str, problems: _Problems) -> int | None:

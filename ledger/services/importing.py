@@ -14,7 +14,14 @@ from sqlalchemy import Engine
 
 from ledger.db import migrate
 from ledger.db.models import Agreement as AgreementTable
-from ledger.db.models import AgreementRelation, AgreementSlice, AgreementSource, ChipDetail, Valuation
+from ledger.db.models import (
+    AgreementRelation,
+    AgreementSlice,
+    AgreementSource,
+    ChipDetail,
+    CommitmentMinimum,
+    Valuation,
+)
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWork
 from ledger.domain.agreements import Kind, Party, PartyKind
@@ -293,6 +300,7 @@ def _store_agreement_details(store: Store, batch: AgreementBatch, written: set[s
     links = sources.assign(source_id=sources["url"].map(source_ids))[["agreement_id", "source_id"]].drop_duplicates()
     store.insert_frame(AgreementSource, links)
     store.insert_frame(ChipDetail, mine(batch.capacities))
+    store.insert_frame(CommitmentMinimum, mine(batch.minimums))
 
 
 def _store_month_lines(

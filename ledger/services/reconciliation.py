@@ -73,6 +73,13 @@ def _consolidation(
     return consolidate(ready, relation_plan(starts, relations), with_lines=with_lines), frame
 
 
+def consolidated_months(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every agreement's consolidated month lines (agreement_id, period_start, amount_minor...) and the
+    agreements frame, inside the caller's transaction."""
+    consolidation, frame = _consolidation(store, Grain.MONTH, "payer")
+    return consolidation.lines, frame
+
+
 def consolidated_schedule(uow_factory: UnitOfWorkFactory, request: ConsolidatedRequest) -> pd.DataFrame:
     """Consolidated schedule lines, by payer, payee, resource and period (or by agreement)."""
     with uow_factory() as uow:

@@ -1,0 +1,262 @@
+"""A commitment's position on a day and its forecast to the end of its term (pure: no database).
+
+Definitions (README, "Spend against commitments"); all money in exact pico units:
+
+- charges are dated by month; the *as-of month* is the month holding the
+  as-of day, and its charges count as consumed;
+- expected to date: the commitment's schedule through the as-of day (whole
+  months before it, and the as-of month's line pro rata by days elapsed,
+  floored to the minor unit);
+- remaining = max(committed - consumed, 0); utilization = consumed / committed;
+- months left: whole months of the term after the as-of month (all of them
+  before the start; none after the end); days left likewise in days;
+- required monthly run-rate = remaining / months left, rounded up to the minor
+  unit (None when money remains and no month does);
+- trailing monthly run-rate: consumption of the last three months of the term
+  up to the as-of month, averaged over the months counted, floored to the
+  minor unit;
+- projected consumption at the end = consumed + trailing rate * months left;
+  projected shortfall (what true-up will bill) and overage are its distance
+  below and above the committed amount; once the term is over they are actual;
+- met on: the last day of the month in which cumulative consumption reached
+  the commitment, or (at the trailing pace) will reach it within the term;
+  None when it will not.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ledger.domain.agreements import Term
+from ledger.domain.dates import add_months
+from ledger.domain.spend import MinimumPeriod, pico_per_minor
+
+TRAILING_MONTHS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Minimum:
+    amount_minor: int
+    period: MinimumPeriod
+
+
+@dataclass(frozen=True)
+class CommitmentTerms:
+    """What the ledger knows of one commitment: its counted amount, term and month schedule."""
+
+    key: str
+    payer: str
+    payee: str
+    currency: str
+    start: dt.date
+    last_day: dt.date
+    committed_minor: int
+    schedule: Mapping[dt.date, int] = field(default_factory=dict)  # month (first day) -> minor units
+    minimum: Minimum | None = None
+    binding_years: bool = False  # tranches: each contract year's amount is due within that year
+    contract_id: str | None = None  # agreements that `expand` one another form one contract
+    description: str | None = None
+
+    @property
+    def term(self) -> Term:
+        return Term.through(self.start, self.last_day)
+
+
+@dataclass(frozen=True)
+class PeriodPosition:
+    """A contract year, or a minimum-spend period (month, quarter or contract year) of a commitment."""
+
+    kind: str  # "contract_year" or "minimum"
+    label: str
+    start: dt.date
+    last_day: dt.date
+    required_pico: int
+    consumed_pico: int
+    state: str  # "ended", "current" or "future"
+    binding: bool
+
+    @property
+    def gap_pico(self) -> int | None:
+        """What the period fell short by, once it has ended (None before)."""
+        return max(self.required_pico - self.consumed_pico, 0) if self.state == "ended" else None
+
+
+@dataclass(frozen=True)
+class Position:
+    terms: CommitmentTerms
+    as_of: dt.date
+    status: str  # "not_started", "active" or "expired"
+    expected_pico: int
+    consumed_pico: int
+    days_left: int
+    months_left: int
+    required_monthly_pico: int | None
+    trailing_monthly_pico: int | None
+    projected_pico: int
+    met_on: dt.date | None
+    true_up_billed_pico: int
+    periods: tuple[PeriodPosition, ...]
+
+    @property
+    def committed_pico(self) -> int:
+        return self.terms.committed_minor * pico_per_minor(self.terms.currency)
+
+    @property
+    def remaining_pico(self) -> int:
+        return max(self.committed_pico - self.consumed_pico, 0)
+
+    @property
+    def utilization(self) -> Fraction | None:
+        return Fraction(self.consumed_pico, self.committed_pico) if self.committed_pico else None
+
+    @property
+    def projected_shortfall_pico(self) -> int:
+        return max(self.committed_pico - self.projected_pico, 0)
+
+    @property
+    def projected_overage_pico(self) -> int:
+        return max(self.projected_pico - self.committed_pico, 0)
+
+
+def position(
+    terms: CommitmentTerms, consumed: Mapping[dt.date, int], as_of: dt.date, true_up_billed_pico: int = 0
+) -> Position:
+    """The position of one commitment on `as_of`, from its consumption by month (pico units)."""
+    unit = pico_per_minor(terms.currency)
+    as_of_month = as_of.replace(day=1)
+    first_month, last_month = terms.start.replace(day=1), terms.last_day.replace(day=1)
+    status = "not_started" if as_of < terms.start else "expired" if as_of > terms.last_day else "active"
+    consumed = {m: v for m, v in consumed.items() if m <= as_of_month}  # what is known on the as-of day
+    consumed_to_date = sum(consumed.values())
+    after = _previous(first_month) if status == "not_started" else as_of_month
+    months_left = 0 if status == "expired" else _months_between(after, last_month)
+    days_left = (terms.last_day - max(as_of, terms.start - dt.timedelta(days=1))).days if status != "expired" else 0
+    committed = terms.committed_minor * unit
+    remaining = max(committed - consumed_to_date, 0)
+    required = None if remaining and not months_left else _ceil_to(remaining, max(months_left, 1), unit)
+    trailing = _trailing(consumed, first_month, min(as_of_month, last_month), unit) if status != "not_started" else None
+    projected = consumed_to_date + (trailing or 0) * months_left
+    return Position(
+        terms=terms,
+        as_of=as_of,
+        status=status,
+        expected_pico=_expected(terms, as_of) * unit,
+        consumed_pico=consumed_to_date,
+        days_left=days_left,
+        months_left=months_left,
+        required_monthly_pico=required,
+        trailing_monthly_pico=trailing,
+        projected_pico=projected,
+        met_on=_met_on(terms, consumed, as_of_month, committed, trailing, status),
+        true_up_billed_pico=true_up_billed_pico,
+        periods=tuple(_periods(terms, consumed, as_of)),
+    )
+
+
+def _previous(month: dt.date) -> dt.date:
+    return add_months(month, -1)
+
+
+def _months_between(after: dt.date, through: dt.date) -> int:
+    """Whole months strictly after month `after`, up to and including month `through`."""
+    return max((through.year - after.year) * 12 + through.month - after.month, 0)
+
+
+def _ceil_to(pico: int, months: int, unit: int) -> int:
+    per_month = -(-pico // months)
+    return -(-per_month // unit) * unit
+
+
+def _trailing(consumed: Mapping[dt.date, int], first: dt.date, last: dt.date, unit: int) -> int:
+    months = [m for m in (add_months(last, -k) for k in range(TRAILING_MONTHS)) if m >= first]
+    total = sum(consumed.get(m, 0) for m in months)
+    return (total // len(months)) // unit * unit
+
+
+def _expected(terms: CommitmentTerms, as_of: dt.date) -> int:
+    """Scheduled minor units through `as_of`: whole months before its month, its month pro rata by day."""
+    if as_of >= terms.last_day:
+        return sum(terms.schedule.values())
+    month = as_of.replace(day=1)
+    before = sum(v for m, v in terms.schedule.items() if m < month)
+    line = terms.schedule.get(month, 0)
+    first_day = max(month, terms.start)
+    elapsed = (as_of - first_day).days + 1
+    whole = (min(_month_end(month), terms.last_day) - first_day).days + 1
+    return before + (line * max(elapsed, 0) // whole if whole > 0 else 0)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _met_on(
+    terms: CommitmentTerms,
+    consumed: Mapping[dt.date, int],
+    as_of_month: dt.date,
+    committed: int,
+    trailing: int | None,
+    status: str,
+) -> dt.date | None:
+    running = 0
+    for month in sorted(consumed):
+        running += consumed[month]
+        if running >= committed:
+            return min(_month_end(month), terms.last_day)
+    if status != "active" or not trailing or trailing <= 0:
+        return None
+    months = -(-(committed - running) // trailing)
+    month = add_months(as_of_month, months)
+    return min(_month_end(month), terms.last_day) if month <= terms.last_day else None
+
+
+def _periods(terms: CommitmentTerms, consumed: Mapping[dt.date, int], as_of: dt.date) -> list[PeriodPosition]:
+    unit = pico_per_minor(terms.currency)
+    years = terms.term.contract_years()
+    out = [
+        _period(
+            "contract_year", f"CY{i}", year, sum(v for m, v in terms.schedule.items() if _in(m, year, terms)) * unit,
+            consumed, terms, as_of, terms.binding_years,
+        )
+        for i, year in enumerate(years, start=1)
+    ]  # fmt: skip
+    if terms.minimum is not None:
+        step = {MinimumPeriod.MONTH: 1, MinimumPeriod.QUARTER: 3, MinimumPeriod.CONTRACT_YEAR: 12}[terms.minimum.period]
+        prefix = {MinimumPeriod.MONTH: "M", MinimumPeriod.QUARTER: "Q", MinimumPeriod.CONTRACT_YEAR: "CY"}[
+            terms.minimum.period
+        ]
+        begin, i = terms.start, 0
+        while begin <= terms.last_day:
+            i += 1
+            end = min(add_months(terms.start, step * i), terms.last_day + dt.timedelta(days=1))
+            period = Term(begin, end)
+            required = terms.minimum.amount_minor * unit
+            out.append(_period("minimum", f"{prefix}{i}", period, required, consumed, terms, as_of, True))
+            begin = end
+    return out
+
+
+def _in(month: dt.date, period: Term, terms: CommitmentTerms) -> bool:
+    """Charges and schedule lines are dated by month: a month belongs to the period holding its first day
+    (or the commitment's start, for its first month)."""
+    day = max(month, terms.start)
+    return period.start <= day < period.end
+
+
+def _period(
+    kind: str,
+    label: str,
+    period: Term,
+    required: int,
+    consumed: Mapping[dt.date, int],
+    terms: CommitmentTerms,
+    as_of: dt.date,
+    binding: bool,
+) -> PeriodPosition:
+    state = "ended" if period.last_day <= as_of else "future" if period.start > as_of else "current"
+    used = sum(v for m, v in consumed.items() if _in(m, period, terms))
+    return PeriodPosition(kind, label, period.start, period.last_day, required, used, state, binding)
