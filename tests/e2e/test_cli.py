@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 LEDGER = shutil.which("ledger")
-COMMANDS = ["init", "seed", "import", "schedule", "agreements", "adjustments", "reconcile", "cycles", "quickstart"]
+COMMANDS = [
+    "init", "seed", "import", "schedule", "agreements", "adjustments", "reconcile", "cycles", "ingest", "burn",
+    "commitments", "quickstart",
+]  # fmt: skip
+FOCUS = Path(__file__).resolve().parent.parent / "data" / "focus"
 
 GOOD = """agreement_id,kind,payer,payee,amount,currency,start_date,term_months,end_date,profile,basis,tranche_amounts
 OAI-AWS-2025-11,cloud_commitment,OpenAI,Amazon Web Services,38000000000.00,USD,2025-11-01,84,,,,
@@ -280,3 +284,74 @@ def test_cycles_in_every_format(seeded_folder: Path) -> None:
     assert "<svg" in (seeded_folder / "flows.svg").read_text()[:500]
     done = run("cycles", "--as-of", "29/02/2026", cwd=seeded_folder)
     assert done.returncode == 2 and "is not a date written YYYY-MM-DD" in done.stderr
+
+
+SPEND_COMMITMENT = """agreement_id,kind,payer,payee,amount,currency,start_date,term_months,minimum_amount,minimum_period
+C-002,cloud_commitment,AwesomeCorp,Acme Co,1200.00,USD,2025-04-01,12,60.00,month
+"""
+
+
+def test_ingest_burn_and_export_end_to_end(tmp_path: Path, db_url: str) -> None:
+    (tmp_path / "commitment.csv").write_text(SPEND_COMMITMENT)
+    ok("--db", db_url, "import", "commitment.csv", cwd=tmp_path)
+    scenario = str(FOCUS / "spec_v1.2_saas_spend_agreements_b2.csv")
+    first = run("--db", db_url, "ingest", scenario, "--payer", "AwesomeCorp", cwd=tmp_path)
+    assert (
+        first.returncode == 0 and "14 charges in 13 month sums (counted toward commitments: 720.00 USD)" in first.stderr
+    )
+    again = run("--db", db_url, "ingest", scenario, "--payer", "AwesomeCorp", cwd=tmp_path)
+    assert again.returncode == 0 and "already ingested" in again.stderr and "nothing changed" in again.stderr
+
+    report = json.loads(ok("--db", db_url, "burn", "--as-of", "2026-04-01", "--format", "json", cwd=tmp_path))
+    (c,) = report["commitments"]
+    assert (c["agreement_id"], c["committed"], c["consumed"], c["remaining"]) == (
+        "C-002",
+        "1200.00",
+        "720.00",
+        "480.00",
+    )
+    assert (c["projected_shortfall"], c["true_up_billed"], c["status"]) == ("480.00", "480.00", "expired")
+    assert [p["gap"] for p in c["periods"] if p["kind"] == "minimum"][-1] == "60.00"
+
+    table = ok("--db", db_url, "burn", "--as-of", "2025-06-30", cwd=tmp_path)
+    assert "Commitments on 2025-06-30" in table and "1,200.00" in table and "960.00" in table
+    rows = list(
+        csv.DictReader(ok("--db", db_url, "burn", "--as-of", "2025-06-30", "-f", "csv", cwd=tmp_path).splitlines())
+    )
+    assert (rows[0]["consumed"], rows[0]["trailing_monthly"], rows[0]["required_monthly"]) == (
+        "240.00",
+        "80.00",
+        "106.67",
+    )
+    periods = ok("--db", db_url, "burn", "--as-of", "2025-06-30", "--periods", "-f", "csv", cwd=tmp_path)
+    assert periods.splitlines()[0] == (
+        "agreement_id,kind,period,period_start,period_end,state,binding,required,consumed,gap,currency"
+    )
+
+    ok("--db", db_url, "commitments", "-o", "commitments.csv", cwd=tmp_path)
+    with (tmp_path / "commitments.csv").open() as handle:
+        exported = list(csv.DictReader(handle))
+    assert len(exported) == 13 and exported[0]["ContractCommitmentId"] == "C-002"
+    assert exported[0]["ContractCommitmentPeriodEnd"] == "2026-04-01T00:00:00Z"
+
+
+def test_ingest_refuses_bad_files_whole(tmp_path: Path, db_url: str) -> None:
+    (tmp_path / "charges.csv").write_text(
+        "payer,payee,charge_period_start,charge_period_end,amount,currency\n"
+        "Lab,Cloud,2026-01-01,2026-02-01,10.00,USD\n"
+        "Lab,Cloud,2026-02-01,2026-01-01,10.00,USD\n"
+    )
+    done = run("--db", db_url, "ingest", "charges.csv", "--format", "csv", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "error: charges.csv:3: charge_period_end: got '2026-01-01', "
+        "expected a charge_period_end after charge_period_start (it is exclusive)"
+    )
+    spec = run(
+        "--db", db_url, "ingest", str(FOCUS / "spec_v1.2_commitment_discount_purchase_scenario_2.csv"), cwd=tmp_path
+    )
+    assert spec.returncode == 1 and "BillingCurrency: expected this required column in the header" in spec.stderr
+    burn = json.loads(ok("--db", db_url, "burn", "--format", "json", cwd=tmp_path))
+    assert burn["commitments"] == []
+    usage = run("--db", db_url, "ingest", "charges.csv", "--count", "usage,bogus", cwd=tmp_path)
+    assert usage.returncode == 2 and "'bogus' is not one of usage, purchase, tax, credit, adjustment" in usage.stderr

@@ -201,7 +201,10 @@ def test_focus_commitment_export(book: Ledger, tmp_path: Path) -> None:
     book.import_file(path)
     frame = book.focus_commitments().set_index("ContractCommitmentId")
     assert frame.index.tolist() == ["C-2", "C-2/Q1", "C-2/Q2", "C-2/Q3", "C-2/Q4", "EDP-1", "EDP-1/CY1", "EDP-1/CY2"]
-    assert frame.loc["EDP-1/CY2", ["ContractCommitmentCost", "ContractCommitmentType"]].tolist() == ["200.00", "Contract year"]
+    assert frame.loc["EDP-1/CY2", ["ContractCommitmentCost", "ContractCommitmentType"]].tolist() == [
+        "200.00",
+        "Contract year",
+    ]
     assert frame.loc["EDP-1/CY2", "ContractCommitmentPeriodStart"] == "2026-07-01T00:00:00Z"
     assert frame.loc["EDP-1/CY2", "ContractCommitmentPeriodEnd"] == "2027-07-01T00:00:00Z"  # exclusive
     assert frame.loc["C-2/Q4", ["ContractCommitmentCost", "ContractCommitmentPeriodEnd"]].tolist() == [

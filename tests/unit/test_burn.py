@@ -37,8 +37,8 @@ TERMS = CommitmentTerms(
 )
 
 
-def spend(*dollars: float | int) -> dict[D, int]:
-    return {add_months(D(2025, 4, 1), k): int(round(v * 100)) * USD for k, v in enumerate(dollars)}
+def spend(*dollars: int) -> dict[D, int]:
+    return {add_months(D(2025, 4, 1), k): v * DOLLAR for k, v in enumerate(dollars)}
 
 
 def test_on_pace() -> None:
@@ -110,7 +110,9 @@ def test_trailing_pace_of_the_spec_scenario_after_three_months() -> None:
 
 
 def test_rates_round_toward_safety() -> None:
-    terms = CommitmentTerms("C", "a", "b", "USD", D(2025, 1, 1), D(2025, 4, 30), 100_000, monthly(D(2025, 1, 1), 4, 25_000))
+    terms = CommitmentTerms(
+        "C", "a", "b", "USD", D(2025, 1, 1), D(2025, 4, 30), 100_000, monthly(D(2025, 1, 1), 4, 25_000)
+    )
     p = position(terms, {D(2025, 1, 1): 100 * USD * 100 + 1 * USD}, D(2025, 1, 31))
     assert p.required_monthly_pico == 29_999 * USD + USD  # 899.99 / 3 = 299.996... rounded up: 300.00
     three = {D(2025, 1, 1): 10_000 * USD, D(2025, 2, 1): 10_000 * USD, D(2025, 3, 1): 10_001 * USD}
@@ -206,7 +208,9 @@ def test_true_up_is_attributed_not_consumed() -> None:
 def test_refunds_give_back_to_the_earliest_expiring() -> None:
     draws = draw_down([usage(1, D(2025, 6, 1), 120), usage(2, D(2025, 7, 1), -50)], [A, B])
     assert draws[-1] == Draw(2, "A", -50 * DOLLAR, "draw")
-    following = draw_down([usage(1, D(2025, 6, 1), 120), usage(2, D(2025, 7, 1), -50), usage(3, D(2025, 8, 1), 40)], [A, B])
+    following = draw_down(
+        [usage(1, D(2025, 6, 1), 120), usage(2, D(2025, 7, 1), -50), usage(3, D(2025, 8, 1), 40)], [A, B]
+    )
     assert following[-1] == Draw(3, "A", 40 * DOLLAR, "draw")  # A has room again after the refund
 
 
