@@ -114,7 +114,7 @@ def format_pico(pico: int, currency: str) -> str:
     return f"{sign}{whole}.{text}" if text else f"{sign}{whole}"
 
 
-_COST = re.compile(r"^(?P<sign>[-+])?(?P<int>\d+)?(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[-+]?\d+))?$")
+_COST = re.compile(r"^(?P<sign>[-+])?(?P<int>\d+)?(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[-+]?\d+))?$", re.ASCII)
 COST_EXPECTED = f"a decimal amount with at most {PICO_DIGITS} decimals, like 12.34 or -0.0128899"
 
 

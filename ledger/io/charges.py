@@ -15,13 +15,17 @@ true-up rule are parsed once per distinct value and mapped back.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ledger.domain.money import MINOR_DIGITS
@@ -34,6 +38,7 @@ from ledger.domain.spend import (
     parse_cost,
 )
 from ledger.errors import InputError, InputProblem
+from ledger.io.decimal_text import IntArray, parse_plain_decimals
 from ledger.progress import Progress, silent
 
 CHUNK_ROWS = 200_000
@@ -122,22 +127,49 @@ def _chunks(handle: object, name: str, options: ChargeOptions) -> Iterator[pd.Da
         raise InputError.single(name, 1, "(header)", None, f"a CSV header line ({error})") from None
     handle.seek(0)  # type: ignore[attr-defined]
     wanted = _check_header(name, header, options)
+    # Every column is read (no usecols): pandas then refuses a row with more fields than the header,
+    # where usecols would silently take shifted values.
     reader = pd.read_csv(
         handle,  # type: ignore[call-overload]
         dtype=str,
         keep_default_na=False,
         na_filter=False,
-        usecols=wanted,
+        index_col=False,
         chunksize=options.chunk_rows,
         skip_blank_lines=False,
         encoding="utf-8-sig",
     )
     try:
-        for chunk in reader:
-            blank = (chunk == "").all(axis=1)
-            yield chunk[~blank] if blank.any() else chunk
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        raise InputError.single(name, 0, "(file)", None, f"well-formed CSV ({str(error).strip()})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # pandas only warns of some ragged rows
+            for chunk in reader:
+                chunk = chunk[wanted]
+                blank = (chunk == "").all(axis=1)
+                yield chunk[~blank] if blank.any() else chunk
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
+        raise _ragged_row(name, str(error), len(header)) from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InputError.single(name, 0, "(file)", None, f"well-formed UTF-8 CSV ({str(error).strip()})") from None
+
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _ragged_row(name: str, message: str, columns: int) -> InputError:
+    """The first row whose number of fields differs from the header's (found again with the csv module)."""
+    found = _FIELDS.search(message)
+    if found is not None:
+        line, saw = int(found[2]), int(found[3])
+        return InputError.single(name, line, "(row)", f"{saw} fields", f"{columns} fields, as in the header")
+    with open(name, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            if row and len(row) != columns:
+                return InputError.single(
+                    name, reader.line_num, "(row)", f"{len(row)} fields", f"{columns} fields, as in the header"
+                )
+    return InputError.single(name, 0, "(file)", None, f"well-formed CSV ({message.strip()})")
 
 
 def _check_header(name: str, header: list[str], options: ChargeOptions) -> list[str]:
@@ -164,9 +196,37 @@ def _check_header(name: str, header: list[str], options: ChargeOptions) -> list[
 
 # -- one chunk -------------------------------------------------------------------------------------------------
 
+CATEGORY_ORDER = list(ChargeCategory)  # category codes: positions in this list
+
+
+@dataclass
+class _Factor:
+    """A column as codes into its distinct values (cleaned: stripped, literal NULL as empty)."""
+
+    codes: npt.NDArray[np.intp]
+    uniques: npt.NDArray[np.object_]
+
+    @classmethod
+    def of(cls, values: object) -> _Factor:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        cleaned = np.array([_clean(u) for u in uniques], dtype=object)
+        return cls(codes, cleaned)
+
+    def values(self) -> npt.NDArray[np.object_]:
+        return self.uniques[self.codes]
+
+    def rows(self, per_unique: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Per-row values from one value per distinct text."""
+        return per_unique[self.codes]
+
+
+def _clean(value: object) -> str:
+    text = str(value).strip()
+    return "" if text == NULL else text
+
 
 class _Chunk:
-    """A chunk's cells with their file lines, collecting problems as columns are checked."""
+    """A chunk's columns with their file lines, collecting problems as columns are checked."""
 
     def __init__(self, frame: pd.DataFrame, name: str) -> None:
         self.frame = frame
@@ -174,15 +234,14 @@ class _Chunk:
         self.lines = frame.index.to_numpy(dtype=np.int64) + 2  # header is line 1
         self.problems: list[InputProblem] = []
 
-    def text(self, column: str) -> pd.Series:
+    def factor(self, column: str) -> _Factor:
         if column not in self.frame:
-            return pd.Series("", index=self.frame.index, dtype=object)
-        values = self.frame[column].str.strip()
-        return values.mask(values == NULL, "")
+            return _Factor(np.zeros(len(self.frame), dtype=np.intp), np.array([""], dtype=object))
+        return _Factor.of(self.frame[column].to_numpy(dtype=object))
 
-    def refuse(self, bad: np.ndarray, column: str, values: pd.Series, expected: str) -> None:
+    def refuse(self, bad: npt.NDArray[np.bool_], column: str, values: _Factor, expected: str) -> None:
         for i in np.flatnonzero(bad)[:MAX_REPORTED]:
-            self.problems.append(InputProblem(self.name, int(self.lines[i]), column, values.iloc[i], expected))
+            self.refuse_row(int(i), column, values.uniques[values.codes[i]], expected)
 
     def refuse_row(self, i: int, column: str, value: object, expected: str) -> None:
         self.problems.append(InputProblem(self.name, int(self.lines[i]), column, value, expected))
@@ -194,44 +253,68 @@ class _Chunk:
 
 
 def _month_sums(frame: pd.DataFrame, name: str, options: ChargeOptions) -> pd.DataFrame:
+    """Validate a chunk on whole columns and sum it by GROUP_KEYS (grouping on integer codes)."""
     chunk = _Chunk(frame, name)
     focus = options.format == "focus"
-    currency = chunk.text("BillingCurrency" if focus else "currency").str.upper()
-    chunk.refuse(~currency.isin(MINOR_DIGITS).to_numpy(), "BillingCurrency" if focus else "currency", currency,
-                 "an ISO 4217 currency code the ledger knows, like USD")  # fmt: skip
+    currency_column = "BillingCurrency" if focus else "currency"
+    currency = chunk.factor(currency_column)
+    currency.uniques = np.array([u.upper() for u in currency.uniques], dtype=object)
+    known = np.array([u in MINOR_DIGITS for u in currency.uniques], dtype=bool)
+    chunk.refuse(
+        ~currency.rows(known), currency_column, currency, "an ISO 4217 currency code the ledger knows, like USD"
+    )
     start_column, end_column = ("ChargePeriodStart", "ChargePeriodEnd") if focus else _CSV_PERIOD
     start, end = _timestamps(chunk, start_column), _timestamps(chunk, end_column)
-    later = (end > start).to_numpy() | start.isna().to_numpy() | end.isna().to_numpy()
-    chunk.refuse(~later, end_column, chunk.text(end_column), f"a {end_column} after {start_column} (it is exclusive)")
+    later = (end > start) | np.isnat(start) | np.isnat(end)
+    chunk.refuse(~later, end_column, chunk.factor(end_column), f"a {end_column} after {start_column} (it is exclusive)")
     payer, payee = _parties(chunk, options)
-    category, counts = _categories(chunk, options)
-    amount_column = options.rule.cost.value if focus else "amount"
-    minor, sub = _amounts(chunk, amount_column, currency)
-    agreement = chunk.text("agreement_id") if not focus else pd.Series("", index=frame.index, dtype=object)
+    category = _categories(chunk, options)
+    digits = currency.rows(np.array([MINOR_DIGITS.get(u, 2) for u in currency.uniques], dtype=np.int64))
+    minor, sub = _amounts(chunk, options.rule.cost.value if focus else "amount", digits)
+    agreement = chunk.factor("agreement_id")
+    resource = chunk.factor("ServiceName" if focus else "resource")
     chunk.raise_problems()
-    months = start.to_numpy(dtype="datetime64[s]").astype("datetime64[M]").astype("datetime64[D]")
-    resource = chunk.text("ServiceName" if focus else "resource")
-    out = pd.DataFrame(
+    counted = np.array([options.rule.counts(c) for c in CATEGORY_ORDER], dtype=np.int64)
+    codes = pd.DataFrame(
         {
-            "payer": payer, "payee": payee, "month": months, "category": category, "counts": counts,
-            "resource": resource.mask(resource == "", None), "agreement": agreement.mask(agreement == "", None),
-            "currency": currency, "charges": 1, "minor": minor, "sub": sub,
+            "payer": payer.codes, "payee": payee.codes, "month": start.astype("datetime64[M]").astype(np.int64),
+            "category": category, "resource": resource.codes, "agreement": agreement.codes,
+            "currency": currency.codes, "charges": 1, "minor": minor, "sub": sub,
         }
     )  # fmt: skip
-    return _group(out)
+    keys = ["payer", "payee", "month", "category", "resource", "agreement", "currency"]
+    summed = codes.groupby(keys, sort=False)[["charges", "minor", "sub"]].sum().reset_index()
+    category_codes = summed["category"].to_numpy()
+    resource_text = resource.uniques[summed["resource"].to_numpy()]
+    agreement_text = agreement.uniques[summed["agreement"].to_numpy()]
+    out = pd.DataFrame(
+        {
+            "payer": payer.uniques[summed["payer"].to_numpy()],
+            "payee": payee.uniques[summed["payee"].to_numpy()],
+            "month": summed["month"].to_numpy().astype("datetime64[M]").astype("datetime64[D]"),
+            "category": np.array([CATEGORY_ORDER[c].value for c in category_codes], dtype=object),
+            "counts": counted[category_codes],
+            "resource": np.where(resource_text == "", None, resource_text),
+            "agreement": np.where(agreement_text == "", None, agreement_text),
+            "currency": currency.uniques[summed["currency"].to_numpy()],
+            "charges": summed["charges"].to_numpy(),
+            "minor": summed["minor"].to_numpy(),
+            "sub": summed["sub"].to_numpy(),
+        }
+    )
+    return _carry(out)
 
 
 _CSV_PERIOD = ("charge_period_start", "charge_period_end")
 
 
-def _timestamps(chunk: _Chunk, column: str) -> pd.Series:
+def _timestamps(chunk: _Chunk, column: str) -> npt.NDArray[np.datetime64]:
     """Every value as a timestamp in UTC (NaT where refused), parsing each distinct text once."""
-    values = chunk.text(column)
-    codes, uniques = pd.factorize(values)
-    parsed = pd.to_datetime(pd.Series([_timestamp(str(u)) for u in uniques], dtype=object)).to_numpy("datetime64[s]")
-    result = pd.Series(parsed[codes] if len(uniques) else np.array([], dtype="datetime64[s]"), index=values.index)
-    chunk.refuse(result.isna().to_numpy(), column, values, DATE_EXPECTED)
-    return result
+    values = chunk.factor(column)
+    parsed = pd.to_datetime(pd.Series([_timestamp(u) for u in values.uniques], dtype=object))
+    stamps = values.rows(parsed.to_numpy(dtype="datetime64[s]"))
+    chunk.refuse(np.isnat(stamps), column, values, DATE_EXPECTED)
+    return stamps
 
 
 def _timestamp(text: str) -> pd.Timestamp | None:
@@ -248,78 +331,71 @@ def _timestamp(text: str) -> pd.Timestamp | None:
     return None
 
 
-def _parties(chunk: _Chunk, options: ChargeOptions) -> tuple[pd.Series, pd.Series]:
-    index = chunk.frame.index
+def _parties(chunk: _Chunk, options: ChargeOptions) -> tuple[_Factor, _Factor]:
+    n = len(chunk.frame)
     if options.format == "csv":
-        payer, payee = chunk.text("payer"), chunk.text("payee")
-        payer_col, payee_col = "payer", "payee"
+        payer, payee = chunk.factor("payer"), chunk.factor("payee")
+        payer_column, payee_column, hint_payer, hint_payee = "payer", "payee", "", ""
     else:
-        provider = chunk.text("ProviderName")
-        payee = provider.mask(provider == "", chunk.text("InvoiceIssuerName"))
-        account = chunk.text("BillingAccountName")
-        payer = account.mask(account == "", chunk.text("BillingAccountId"))
-        payer_col, payee_col = "BillingAccountName", "ProviderName"
+        payer = _first_given(chunk.factor("BillingAccountName"), chunk.factor("BillingAccountId"))
+        payee = _first_given(chunk.factor("ProviderName"), chunk.factor("InvoiceIssuerName"))
+        payer_column, payee_column = "BillingAccountName", "ProviderName"
+        hint_payer, hint_payee = " (or BillingAccountId), or --payer", " (or InvoiceIssuerName), or --payee"
     if options.payer is not None:
-        payer = pd.Series(options.payer, index=index, dtype=object)
+        payer = _Factor(np.zeros(n, dtype=np.intp), np.array([options.payer], dtype=object))
     if options.payee is not None:
-        payee = pd.Series(options.payee, index=index, dtype=object)
-    chunk.refuse(
-        (payer == "").to_numpy(), payer_col, payer, "a payer name" + ("" if options.format == "csv" else ", or --payer")
-    )
-    chunk.refuse(
-        (payee == "").to_numpy(),
-        payee_col,
-        payee,
-        "a payee name" + ("" if options.format == "csv" else " (ProviderName or InvoiceIssuerName), or --payee"),
-    )
-    chunk.refuse(((payer == payee) & (payer != "")).to_numpy(), payee_col, payee, "a payee different from the payer")
+        payee = _Factor(np.zeros(n, dtype=np.intp), np.array([options.payee], dtype=object))
+    payer_text, payee_text = payer.values(), payee.values()
+    chunk.refuse(payer_text == "", payer_column, payer, "a payer name" + hint_payer)
+    chunk.refuse(payee_text == "", payee_column, payee, "a payee name" + hint_payee)
+    chunk.refuse((payer_text == payee_text) & (payer_text != ""), payee_column, payee, "a payee other than the payer")
     return payer, payee
 
 
-def _categories(chunk: _Chunk, options: ChargeOptions) -> tuple[pd.Series, pd.Series]:
+def _first_given(first: _Factor, second: _Factor) -> _Factor:
+    """Per row, the first column's value, or the second's where the first is empty."""
+    if not (first.uniques == "").any():
+        return first
+    values = first.values()
+    return _Factor.of(np.where(values == "", second.values(), values))
+
+
+def _categories(chunk: _Chunk, options: ChargeOptions) -> npt.NDArray[np.int64]:
+    """Category codes (positions in CATEGORY_ORDER); true-ups by description."""
     focus = options.format == "focus"
     column = "ChargeCategory" if focus else "category"
-    given = chunk.text(column).str.lower()
+    given = chunk.factor(column)
+    lookup = {k: CATEGORY_ORDER.index(v) for k, v in FOCUS_CATEGORIES.items()}
     if not focus:
-        given = given.mask(given == "", "usage")
-    category = given.map(FOCUS_CATEGORIES)
-    chunk.refuse(category.isna().to_numpy(), column, chunk.text(column),
-                 "one of Usage, Purchase, Tax, Credit, Adjustment (any case)")  # fmt: skip
-    description = chunk.text("ChargeDescription" if focus else "description")
-    codes, uniques = pd.factorize(description)
+        lookup[""] = CATEGORY_ORDER.index(ChargeCategory.USAGE)
+    per_unique = np.array([lookup.get(u.lower(), -1) for u in given.uniques], dtype=np.int64)
+    category = given.rows(per_unique)
+    chunk.refuse(category < 0, column, given, "one of Usage, Purchase, Tax, Credit, Adjustment (any case)")
+    description = chunk.factor("ChargeDescription" if focus else "description")
     pattern = re.compile(options.rule.true_up_pattern, re.IGNORECASE)
-    true_up = np.array([bool(pattern.search(u)) for u in uniques], dtype=bool)
-    is_true_up = true_up[codes] if len(uniques) else np.zeros(len(description), dtype=bool)
-    category = category.where(~is_true_up, ChargeCategory.TRUE_UP)
-    counted = {c for c in ChargeCategory if options.rule.counts(c)}
-    counts = category.isin(counted).astype(np.int64)
-    return category.map(lambda c: c.value if isinstance(c, ChargeCategory) else c), counts
+    true_up = description.rows(np.array([bool(pattern.search(u)) for u in description.uniques], dtype=bool))
+    return np.where(true_up, CATEGORY_ORDER.index(ChargeCategory.TRUE_UP), category)
 
 
-def _amounts(chunk: _Chunk, column: str, currency: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Exact amounts as (whole minor units, sub-minor pico rest >= 0), per row's currency."""
-    text = chunk.text(column)
-    plain = text.str.match(_PLAIN).to_numpy(dtype=bool)
-    pico_whole = np.zeros(len(text), dtype=np.int64)  # whole major units
-    pico_frac = np.zeros(len(text), dtype=np.int64)  # 12-digit fraction
-    negative = text.str.startswith("-").to_numpy(dtype=bool)
-    if plain.any():
-        body = text[plain].str.lstrip("-")
-        split = body.str.partition(".")
-        pico_whole[plain] = pd.to_numeric(split[0]).to_numpy(dtype=np.int64)
-        pico_frac[plain] = pd.to_numeric(split[2].str.ljust(PICO_DIGITS, "0")).to_numpy(dtype=np.int64)
-    for i in np.flatnonzero(~plain):
+def _amounts(chunk: _Chunk, column: str, digits: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:
+    """Exact amounts as (whole minor units, sub-minor pico rest >= 0), per row's currency digits."""
+    text = chunk.factor(column)
+    parts = parse_plain_decimals(text.uniques)
+    negative, whole, fraction = parts.negative.copy(), parts.whole.copy(), parts.fraction.copy()
+    bad = np.zeros(len(text.uniques), dtype=bool)
+    for i in np.flatnonzero(~parts.plain):  # exponents, spaces, signs: the scalar parser decides
         try:
-            value = parse_cost(text.iloc[i])
+            value = parse_cost(text.uniques[i])
         except ValueError:
-            chunk.refuse_row(int(i), column, text.iloc[i], COST_EXPECTED)
+            bad[i] = True
             continue
         negative[i] = value < 0
-        pico_whole[i], pico_frac[i] = divmod(abs(value), 10**PICO_DIGITS)
-    digits = currency.map(MINOR_DIGITS).fillna(2).to_numpy(dtype=np.int64)
+        whole[i], fraction[i] = divmod(abs(value), 10**PICO_DIGITS)
+    chunk.refuse(text.rows(bad), column, text, COST_EXPECTED)
+    negative, whole, fraction = text.rows(negative), text.rows(whole), text.rows(fraction)
     per_minor = 10 ** (PICO_DIGITS - digits)
-    minor = pico_whole * 10**digits + pico_frac // per_minor
-    sub = pico_frac % per_minor
+    minor = whole * 10**digits + fraction // per_minor
+    sub = fraction % per_minor
     # a negative amount -(m + s) is -(m + 1) + (1 - s): keep 0 <= sub < one minor unit
     borrow = negative & (sub > 0)
     minor = np.where(negative, -minor - borrow, minor)
