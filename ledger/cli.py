@@ -549,7 +549,7 @@ def burn(
             if fmt == "table":
                 frame = frame[BURN_TABLE_COLUMNS]
             _table_or_csv(frame, fmt, out, f"Commitments on {day}", burn_output.MONEY_COLUMNS)
-    _say(f"{len(positions)} commitments on {day}")
+    _say(f"{len(positions)} commitment{'' if len(positions) == 1 else 's'} on {day}")
 
 
 BURN_TABLE_COLUMNS = [

@@ -67,4 +67,3 @@ def parse_plain_decimals(texts: npt.NDArray[np.object_]) -> DecimalParts:
         fraction = np.where(in_fraction, fraction * 10 + digit, fraction)
     fraction = fraction * 10 ** (PICO_DIGITS - np.where(plain, fraction_digits, PICO_DIGITS))
     return DecimalParts(plain, negative & plain, whole, fraction)
-

@@ -48,7 +48,7 @@ class IngestSummary:
         counted = ", ".join(f"{format_pico(v, c)} {c}" for c, v in sorted((self.counted_by_currency or {}).items()))
         return (
             f"ingested {self.name}: {self.rows} charges in {self.month_rows} month sums"
-            f" (counted toward commitments: {counted or 'nothing'}); parties created: {self.parties_created};"
+            f" (counted usage: {counted or 'none'}); parties created: {self.parties_created};"
             f" draw-downs: {self.drawdowns}"
         )
 

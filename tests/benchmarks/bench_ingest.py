@@ -107,6 +107,14 @@ def stage_ingest(path: Path, url: str, commitments_csv: Path) -> dict[str, float
     return {"seconds": seconds, "rows": summary.rows, "month_rows": summary.month_rows, "draws": summary.drawdowns}
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: ru_maxrss would include the parent's, kept across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(argv: list[str]) -> dict[str, float]:
     done = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True, check=False)
     if done.returncode:
@@ -128,7 +136,7 @@ def main() -> None:
         result = (
             stage_pandas(args.file) if args.stage == "pandas" else stage_ingest(args.file, args.url, args.commitments)
         )
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_mb"] = peak_mb()
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as folder:

@@ -77,11 +77,17 @@ def test_quickstart_output_is_what_the_readme_shows(tmp_path: Path) -> None:
     assert lines(done.stdout) == lines(shown.body)
 
 
-def test_console_sessions_run_as_shown(tmp_path: Path) -> None:
-    """All `$ ledger ...` lines, in order, in one folder holding the README's example files."""
+def write_example_files(folder: Path) -> None:
+    """The README's named example files, and `tests/` (its FOCUS files) as a user's checkout has it."""
     for block in BLOCKS:
         if block.name and block.language in ("csv", "yaml"):
-            (tmp_path / block.name).write_text(block.body, encoding="utf-8")
+            (folder / block.name).write_text(block.body, encoding="utf-8")
+    (folder / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
+
+
+def test_console_sessions_run_as_shown(tmp_path: Path) -> None:
+    """All `$ ledger ...` lines, in order, in one folder holding the README's example files."""
+    write_example_files(tmp_path)
     sessions = [b for b in blocks("console") if b.body.lstrip().startswith("$ ")]
     assert sessions
     for session in sessions:
@@ -104,10 +110,21 @@ def test_console_sessions_run_as_shown(tmp_path: Path) -> None:
 
 
 def test_sql_examples_agree_on_both_backends(db_url: str, backend: str, tmp_path: Path, seeded_sqlite: Path) -> None:
-    queries = [b.body for b in blocks("sql")]
+    (spend_query,) = [b.body for b in blocks("sql") if "drawdown" in b.body]
+    queries = [b.body for b in blocks("sql") if b.body != spend_query]
     assert len(queries) == 3
+    write_example_files(tmp_path)
     with Ledger(db_url) as book:
         book.seed()
+        book.import_file(tmp_path / "commitments.csv")
+        book.ingest(tmp_path / "tests/data/focus/spec_v1.2_saas_spend_agreements_a2.csv", payer="AwesomeCorp")
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        drawn = [tuple(row) for row in connection.execute(text(spend_query))]
+    engine.dispose()
+    assert sum(row[3] for row in drawn if row[2] == "draw") == 72_000  # $720.00 drawn from SPEC-A2 in 11 months
+    assert [row[3] for row in drawn if row[2] == "true_up"] == [48_000]  # the $480.00 true-up row
+    assert {row[0] for row in drawn} == {"SPEC-A2"}
     results = []
     for url in (db_url, f"sqlite:///{seeded_sqlite}"):
         engine = make_engine(url)
@@ -127,7 +144,8 @@ def test_sql_examples_agree_on_both_backends(db_url: str, backend: str, tmp_path
 def test_python_examples_print_what_the_readme_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each Python example, in order in one folder, prints the text block that follows it."""
     examples = blocks("python")
-    assert len(examples) == 2
+    assert len(examples) == 3
+    write_example_files(tmp_path)
     monkeypatch.chdir(tmp_path)
     for example in examples:
         shown = BLOCKS[BLOCKS.index(example) + 1]
