@@ -554,7 +554,7 @@ def burn(
 
 BURN_TABLE_COLUMNS = [
     "agreement_id", "payer", "payee", "status", "committed", "consumed", "remaining", "utilization", "months_left",
-    "required_monthly", "trailing_monthly", "projected_shortfall", "projected_overage", "met_on", "currency",
+    "required_monthly", "trailing_monthly", "shortfall", "overage", "met_on", "currency",
 ]  # fmt: skip
 
 

@@ -20,12 +20,12 @@ from ledger.domain.spend import format_pico, pico_per_minor
 BURN_COLUMNS = [
     "agreement_id", "payer", "payee", "currency", "start_date", "end_date", "status", "committed",
     "expected_to_date", "consumed", "remaining", "utilization", "days_left", "months_left", "required_monthly",
-    "trailing_monthly", "projected_consumed", "projected_shortfall", "projected_overage", "met_on",
+    "trailing_monthly", "projected_consumed", "shortfall", "overage", "met_on",
     "true_up_billed",
 ]  # fmt: skip
 MONEY_COLUMNS = [
     "committed", "expected_to_date", "consumed", "remaining", "required_monthly", "trailing_monthly",
-    "projected_consumed", "projected_shortfall", "projected_overage", "true_up_billed",
+    "projected_consumed", "shortfall", "overage", "true_up_billed",
 ]  # fmt: skip
 PERIOD_COLUMNS = [
     "agreement_id", "kind", "period", "period_start", "period_end", "state", "binding", "required", "consumed", "gap",
@@ -75,8 +75,8 @@ def position_record(p: Position) -> dict[str, Any]:
         "required_monthly": _money(p.required_monthly_pico, c),
         "trailing_monthly": _money(p.trailing_monthly_pico, c),
         "projected_consumed": _money(p.projected_pico, c),
-        "projected_shortfall": _money(p.projected_shortfall_pico, c),
-        "projected_overage": _money(p.projected_overage_pico, c),
+        "shortfall": _money(p.projected_shortfall_pico, c),
+        "overage": _money(p.projected_overage_pico, c),
         "met_on": _iso(p.met_on),
         "true_up_billed": _money(p.true_up_billed_pico, c),
     }

@@ -114,6 +114,10 @@ def import_files(
         if summary.agreements_created or summary.agreements_updated:
             progress("Consolidating relations", None)
             summary.adjustments_written = refresh_adjustments(uow.store)
+            if uow.store.has_consumption():  # commitments changed: charges may draw them differently
+                from ledger.services.spend import refresh_drawdowns
+
+                refresh_drawdowns(uow.store)
         uow.commit()
     return summary
 

@@ -308,7 +308,7 @@ def test_ingest_burn_and_export_end_to_end(tmp_path: Path, db_url: str) -> None:
         "720.00",
         "480.00",
     )
-    assert (c["projected_shortfall"], c["true_up_billed"], c["status"]) == ("480.00", "480.00", "expired")
+    assert (c["shortfall"], c["true_up_billed"], c["status"]) == ("480.00", "480.00", "expired")
     assert [p["gap"] for p in c["periods"] if p["kind"] == "minimum"][-1] == "60.00"
 
     table = ok("--db", db_url, "burn", "--as-of", "2025-06-30", cwd=tmp_path)

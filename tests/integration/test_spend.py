@@ -59,9 +59,9 @@ def test_spend_agreement_scenarios_match_their_true_up_rows(book: Ledger, tmp_pa
     assert row["status"] == "expired"
     assert row["committed"] == Decimal("1200.00")
     assert row["consumed"] == Decimal("1200.00") - fee  # 228.00 (a1, b1); 720.00 (a2, b2)
-    assert row["remaining"] == row["projected_shortfall"] == fee  # 972.00 and 480.00
+    assert row["remaining"] == row["shortfall"] == fee  # 972.00 and 480.00
     assert row["true_up_billed"] == fee
-    assert row["projected_overage"] == Decimal("0.00")
+    assert row["overage"] == Decimal("0.00")
     if key == "C-002":  # $60 monthly minimum: met every month but the last, which the true-up row covers
         months = book.burn_periods(dt.date(2026, 4, 1)).query("kind == 'minimum'")
         assert months["gap"].tolist() == [Decimal("0.00")] * 11 + [Decimal("60.00")]
@@ -74,7 +74,7 @@ def test_position_during_the_term(book: Ledger, tmp_path: Path) -> None:
     assert (row["consumed"], row["expected_to_date"]) == (Decimal("228.00"), Decimal("300.00"))
     assert (row["trailing_monthly"], row["required_monthly"]) == (Decimal("76.00"), Decimal("108.00"))
     assert (row["months_left"], row["days_left"], row["utilization"]) == (9, 274, "19.0%")
-    assert row["projected_shortfall"] == Decimal("288.00")  # 1200 - (228 + 9 * 76)
+    assert row["shortfall"] == Decimal("288.00")  # 1200 - (228 + 9 * 76)
     assert row["met_on"] is None
 
 
@@ -211,3 +211,12 @@ def test_focus_commitment_export(book: Ledger, tmp_path: Path) -> None:
         "60.00", "2026-04-01T00:00:00Z",
     ]  # fmt: skip
     assert set(frame["ContractCommitmentCategory"]) == {"Spend"}
+
+
+def test_charges_ingested_before_their_commitment_draw_it_once_imported(book: Ledger, tmp_path: Path) -> None:
+    book.ingest(FOCUS / "spec_v1.2_saas_spend_agreements_a1.csv", payer="AwesomeCorp")
+    assert table_counts(book)[2] == 0  # no commitment yet: nothing drawn
+    book.import_file(commitment_file(tmp_path, "C-001"))
+    assert table_counts(book)[2] == 4  # three months of usage and the true-up, stored for SQL at import
+    (row,) = book.burn(dt.date(2026, 4, 1)).to_dict("records")
+    assert (row["consumed"], row["true_up_billed"]) == (Decimal("228.00"), Decimal("972.00"))
