@@ -76,6 +76,7 @@ class ChargeOptions:
     payee: str | None = None
     rule: CountingRule = field(default_factory=CountingRule)
     chunk_rows: int = CHUNK_ROWS
+    agreements: frozenset[str] | None = None  # the ledger's agreement ids: a charge may name only these
 
 
 @dataclass
@@ -272,6 +273,9 @@ def _month_sums(frame: pd.DataFrame, name: str, options: ChargeOptions) -> pd.Da
     digits = currency.rows(np.array([MINOR_DIGITS.get(u, 2) for u in currency.uniques], dtype=np.int64))
     minor, sub = _amounts(chunk, options.rule.cost.value if focus else "amount", digits)
     agreement = chunk.factor("agreement_id")
+    if options.agreements is not None:
+        unknown = np.array([u != "" and u not in options.agreements for u in agreement.uniques], dtype=bool)
+        chunk.refuse(agreement.rows(unknown), "agreement_id", agreement, "an agreement the ledger holds")
     resource = chunk.factor("ServiceName" if focus else "resource")
     chunk.raise_problems()
     counted = np.array([options.rule.counts(c) for c in CATEGORY_ORDER], dtype=np.int64)

@@ -7,6 +7,7 @@ is drawn only until its successor starts, parts of a whole are not drawn).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from ledger.db.models import Consumption
 from ledger.db.repository import Store
 from ledger.domain.agreements import Kind, Profile
 from ledger.domain.spend import ChargeCategory, MinimumPeriod, join_pico, minor_to_pico, split_pico
-from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
 from ledger.services.reconciliation import consolidated_months
@@ -59,7 +59,7 @@ def ingest(
     """Load a billing file in one transaction; the same content a second time changes nothing."""
     with uow_factory() as uow:
         known = frozenset(uow.store.agreement_keys())
-    charges = read_charges(path, options, progress)
+    charges = read_charges(path, dataclasses.replace(options, agreements=known), progress)
     summary = IngestSummary(str(path), charges.rows, len(charges.months))
     with uow_factory() as uow:
         store = uow.store
@@ -67,7 +67,6 @@ def ingest(
         if before is not None:
             summary.already_loaded_at = before[1]
             return summary
-        _check_agreements(charges, known)
         summary.parties_created = _create_parties(store, charges.months)
         ingest_id = store.insert_ingest_file(
             {
@@ -88,13 +87,6 @@ def ingest(
         for c, g in counted.groupby("currency")
     }
     return summary
-
-
-def _check_agreements(charges: ChargeFile, known: frozenset[str]) -> None:
-    named = charges.months["agreement"].dropna()
-    unknown = sorted(set(named) - known)
-    if unknown:
-        raise InputError([InputProblem(charges.name, 0, "agreement_id", unknown[0], "an agreement the ledger holds")])
 
 
 def _create_parties(store: Store, months: pd.DataFrame) -> int:

@@ -182,7 +182,7 @@ def test_unknown_named_agreement_is_refused(book: Ledger, tmp_path: Path) -> Non
         "payer,payee,charge_period_start,charge_period_end,amount,currency,agreement_id\n"
         "OpenAI,Amazon,2026-03-01,2026-04-01,5.00,USD,NOPE\n"
     )
-    with pytest.raises(InputError, match="agreement_id: got 'NOPE', expected an agreement the ledger holds"):
+    with pytest.raises(InputError, match=r"charges.csv:2: agreement_id: got 'NOPE', expected an agreement the ledger"):
         book.ingest(charges, format="csv")
     assert table_counts(book) == (0, 0, 0, 0)
 
