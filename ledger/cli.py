@@ -583,7 +583,8 @@ def _table_or_csv(frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money
     shown = frame.assign(
         **{c: [out_.grouped_amount(v) if isinstance(v, str) else "" for v in frame[c]] for c in money if c in frame}
     )
-    out_.render_table(shown, out, title=title, right=[c for c in money if c in frame])
+    numbers = [c for c in (*money, "utilization", "days_left", "months_left") if c in frame]
+    out_.render_table(shown, out, title=title, right=numbers)
 
 
 def _date_option(name: str, value: str | None) -> dt.date | None:
