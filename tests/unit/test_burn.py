@@ -265,3 +265,23 @@ def test_counting_rule_refuses_counting_true_ups() -> None:
     with pytest.raises(ValueError, match="true-up"):
         CountingRule(counted=frozenset({ChargeCategory.TRUE_UP}))
     assert "count=usage" in CountingRule().describe()
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=500 * DOLLAR), min_size=0, max_size=14),
+    st.dates(min_value=D(2025, 1, 1), max_value=D(2026, 8, 31)),
+)
+def test_position_invariants(monthly_spend: list[int], as_of: D) -> None:
+    consumed = {add_months(D(2025, 4, 1), k): v for k, v in enumerate(monthly_spend)}
+    p = position(TERMS, consumed, as_of)
+    assert p.remaining_pico == max(p.committed_pico - p.consumed_pico, 0)
+    assert p.projected_shortfall_pico - p.projected_overage_pico == p.committed_pico - p.projected_pico
+    assert 0 <= p.expected_pico <= p.committed_pico
+    if p.status == "expired":
+        assert p.projected_pico == p.consumed_pico and p.months_left == 0 and p.days_left == 0
+    if p.required_monthly_pico is not None and p.months_left:
+        # the smallest whole-cent pace that meets the commitment in the months left
+        assert p.required_monthly_pico * p.months_left >= p.remaining_pico
+        assert (p.required_monthly_pico - USD) * p.months_left < p.remaining_pico or p.remaining_pico == 0
+    if p.met_on is not None:
+        assert TERMS.start <= p.met_on <= TERMS.last_day
