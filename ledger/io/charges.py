@@ -42,6 +42,7 @@ from ledger.io.decimal_text import IntArray, parse_plain_decimals
 from ledger.progress import Progress, silent
 
 CHUNK_ROWS = 200_000
+MB = 1_000_000
 MAX_REPORTED = 20
 NULL = "NULL"  # FOCUS exports write missing values as the literal NULL
 
@@ -108,15 +109,17 @@ def read_charges(path: Path | str, options: ChargeOptions, progress: Progress = 
     sha = file_sha256(path)
     parts: list[pd.DataFrame] = []
     rows = 0
-    advance = progress(f"reading {path.name}", path.stat().st_size)
+    size_mb = -(-path.stat().st_size // MB)
+    advance = progress(f"reading {path.name} (MB)", size_mb)
     with path.open("rb") as handle:
         position = 0
         for chunk in _chunks(handle, name, options):
             parts.append(_month_sums(chunk, name, options))
             rows += len(chunk)
-            now = handle.tell()
+            now = handle.tell() // MB
             advance(now - position)
             position = now
+    advance(size_mb - position)
     months = _combine(parts) if parts else pd.DataFrame(columns=AGGREGATE_COLUMNS)
     return ChargeFile(name, sha, rows, months)
 
