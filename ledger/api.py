@@ -135,9 +135,10 @@ class Ledger:
         return _decimals(frame, burn_output.MONEY_COLUMNS)
 
     def burn_periods(self, as_of: dt.date | None = None, agreements: Sequence[str] = ()) -> pd.DataFrame:
-        """One row per contract year and minimum period of each commitment: required, consumed, gap."""
+        """One row per contract year and minimum period of each commitment, each with the figures of a
+        commitment of its required amount (expected, consumed, remaining, run-rates, shortfall) and its gap."""
         frame = burn_output.periods_frame(self.positions(as_of, agreements))
-        return _decimals(frame, ["required", "consumed", "gap"])
+        return _decimals(frame, burn_output.PERIOD_MONEY_COLUMNS)
 
     def focus_commitments(self) -> pd.DataFrame:
         """The commitments in the FOCUS 1.3 Contract Commitment dataset shape (text columns)."""

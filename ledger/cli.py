@@ -543,7 +543,7 @@ def burn(
             out_.write_json(burn_output.as_json(positions, day), out)
         elif periods:
             frame = burn_output.periods_frame(positions)
-            _table_or_csv(frame, fmt, out, f"Commitment periods on {day}", ["required", "consumed", "gap"])
+            _table_or_csv(frame, fmt, out, f"Commitment periods on {day}", burn_output.PERIOD_MONEY_COLUMNS)
         else:
             frame = burn_output.positions_frame(positions)
             if fmt == "table":

@@ -26,12 +26,13 @@ Definitions (README, "Spend against commitments"); all money in exact pico units
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ledger.domain.agreements import Term
+from ledger.domain.agreements import Term, split_by_weights
 from ledger.domain.dates import add_months
 from ledger.domain.spend import MinimumPeriod, pico_per_minor
 
@@ -68,16 +69,36 @@ class CommitmentTerms:
 
 @dataclass(frozen=True)
 class PeriodPosition:
-    """A contract year, or a minimum-spend period (month, quarter or contract year) of a commitment."""
+    """A contract year, or a minimum-spend period (month, quarter or contract year) of a commitment,
+    with its own position: the period taken as a commitment of its required amount."""
 
     kind: str  # "contract_year" or "minimum"
     label: str
-    start: dt.date
-    last_day: dt.date
-    required_pico: int
-    consumed_pico: int
-    state: str  # "ended", "current" or "future"
-    binding: bool
+    binding: bool  # due within the period (minimums; contract years of tranche commitments)
+    position: Position
+
+    @property
+    def start(self) -> dt.date:
+        return self.position.terms.start
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.position.terms.last_day
+
+    @property
+    def required_pico(self) -> int:
+        return self.position.committed_pico
+
+    @property
+    def consumed_pico(self) -> int:
+        return self.position.consumed_pico
+
+    @property
+    def state(self) -> str:
+        """ "ended" once the as-of day reaches its last day (its last month's charges are known), else
+        "current" or "future"."""
+        as_of = self.position.as_of
+        return "ended" if self.last_day <= as_of else "future" if self.start > as_of else "current"
 
     @property
     def gap_pico(self) -> int | None:
@@ -123,7 +144,12 @@ class Position:
 
 
 def position(
-    terms: CommitmentTerms, consumed: Mapping[dt.date, int], as_of: dt.date, true_up_billed_pico: int = 0
+    terms: CommitmentTerms,
+    consumed: Mapping[dt.date, int],
+    as_of: dt.date,
+    true_up_billed_pico: int = 0,
+    *,
+    with_periods: bool = True,
 ) -> Position:
     """The position of one commitment on `as_of`, from its consumption by month (pico units)."""
     unit = pico_per_minor(terms.currency)
@@ -153,7 +179,7 @@ def position(
         projected_pico=projected,
         met_on=_met_on(terms, consumed, as_of_month, committed, trailing, status),
         true_up_billed_pico=true_up_billed_pico,
-        periods=tuple(_periods(terms, consumed, as_of)),
+        periods=tuple(_periods(terms, consumed, as_of)) if with_periods else (),
     )
 
 
@@ -210,34 +236,35 @@ def _met_on(
     if status != "active" or not trailing or trailing <= 0:
         return None
     months = -(-(committed - running) // trailing)
-    month = add_months(as_of_month, months)
-    return min(_month_end(month), terms.last_day) if month <= terms.last_day else None
+    if months > _months_between(as_of_month, terms.last_day.replace(day=1)):
+        return None  # not within the term at this pace
+    return min(_month_end(add_months(as_of_month, months)), terms.last_day)
 
 
 def _periods(terms: CommitmentTerms, consumed: Mapping[dt.date, int], as_of: dt.date) -> list[PeriodPosition]:
-    unit = pico_per_minor(terms.currency)
-    years = terms.term.contract_years()
     out = [
-        _period(
-            "contract_year", f"CY{i}", year, sum(v for m, v in terms.schedule.items() if _in(m, year, terms)) * unit,
-            consumed, terms, as_of, terms.binding_years,
-        )
-        for i, year in enumerate(years, start=1)
-    ]  # fmt: skip
+        _period("contract_year", f"CY{i}", year, None, terms, consumed, as_of, terms.binding_years)
+        for i, year in enumerate(terms.term.contract_years(), start=1)
+    ]
     if terms.minimum is not None:
-        step = {MinimumPeriod.MONTH: 1, MinimumPeriod.QUARTER: 3, MinimumPeriod.CONTRACT_YEAR: 12}[terms.minimum.period]
-        prefix = {MinimumPeriod.MONTH: "M", MinimumPeriod.QUARTER: "Q", MinimumPeriod.CONTRACT_YEAR: "CY"}[
-            terms.minimum.period
-        ]
+        step, prefix = _MINIMUM_STEPS[MinimumPeriod(terms.minimum.period)]
         begin, i = terms.start, 0
         while begin <= terms.last_day:
             i += 1
             end = min(add_months(terms.start, step * i), terms.last_day + dt.timedelta(days=1))
             period = Term(begin, end)
-            required = terms.minimum.amount_minor * unit
-            out.append(_period("minimum", f"{prefix}{i}", period, required, consumed, terms, as_of, True))
+            out.append(
+                _period("minimum", f"{prefix}{i}", period, terms.minimum.amount_minor, terms, consumed, as_of, True)
+            )
             begin = end
     return out
+
+
+_MINIMUM_STEPS = {
+    MinimumPeriod.MONTH: (1, "M"),
+    MinimumPeriod.QUARTER: (3, "Q"),
+    MinimumPeriod.CONTRACT_YEAR: (12, "CY"),
+}
 
 
 def _in(month: dt.date, period: Term, terms: CommitmentTerms) -> bool:
@@ -251,12 +278,35 @@ def _period(
     kind: str,
     label: str,
     period: Term,
-    required: int,
-    consumed: Mapping[dt.date, int],
+    minimum: int | None,
     terms: CommitmentTerms,
+    consumed: Mapping[dt.date, int],
     as_of: dt.date,
     binding: bool,
 ) -> PeriodPosition:
-    state = "ended" if period.last_day <= as_of else "future" if period.start > as_of else "current"
-    used = sum(v for m, v in consumed.items() if _in(m, period, terms))
-    return PeriodPosition(kind, label, period.start, period.last_day, required, used, state, binding)
+    """The period as a commitment of its own: a contract year of its scheduled amount, or a minimum
+    spread evenly over the months it spans (the one rounding rule)."""
+    months = [m for m in terms.schedule if _in(m, period, terms)]
+    if minimum is None:
+        schedule = {m: terms.schedule[m] for m in months}
+    else:
+        spanned = _months_of(period)
+        schedule = dict(zip(spanned, split_by_weights(minimum, [1] * len(spanned)), strict=True))
+    sub = dataclasses.replace(
+        terms,
+        start=period.start,
+        last_day=period.last_day,
+        committed_minor=sum(schedule.values()),
+        schedule=schedule,
+        minimum=None,
+    )
+    used = {m: v for m, v in consumed.items() if _in(m, period, terms)}
+    return PeriodPosition(kind, label, binding, position(sub, used, as_of, with_periods=False))
+
+
+def _months_of(period: Term) -> list[dt.date]:
+    months, month = [], period.start.replace(day=1)
+    while month <= period.last_day:
+        months.append(month)
+        month = add_months(month, 1)
+    return months

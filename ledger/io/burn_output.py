@@ -28,8 +28,13 @@ MONEY_COLUMNS = [
     "projected_consumed", "shortfall", "overage", "true_up_billed",
 ]  # fmt: skip
 PERIOD_COLUMNS = [
-    "agreement_id", "kind", "period", "period_start", "period_end", "state", "binding", "required", "consumed", "gap",
-    "currency",
+    "agreement_id", "kind", "period", "period_start", "period_end", "state", "binding", "required",
+    "expected_to_date", "consumed", "remaining", "gap", "required_monthly", "trailing_monthly", "shortfall", "overage",
+    "met_on", "currency",
+]  # fmt: skip
+PERIOD_MONEY_COLUMNS = [
+    "required", "expected_to_date", "consumed", "remaining", "gap", "required_monthly", "trailing_monthly",
+    "shortfall", "overage",
 ]  # fmt: skip
 
 FOCUS_COMMITMENT_COLUMNS = [
@@ -83,6 +88,8 @@ def position_record(p: Position) -> dict[str, Any]:
 
 
 def period_record(key: str, q: PeriodPosition, currency: str) -> dict[str, Any]:
+    """A period's figures: those of a commitment of its required amount over its dates, plus its gap."""
+    p = q.position
     return {
         "agreement_id": key,
         "kind": q.kind,
@@ -92,8 +99,15 @@ def period_record(key: str, q: PeriodPosition, currency: str) -> dict[str, Any]:
         "state": q.state,
         "binding": q.binding,
         "required": _money(q.required_pico, currency),
+        "expected_to_date": _money(p.expected_pico, currency),
         "consumed": _money(q.consumed_pico, currency),
+        "remaining": _money(p.remaining_pico, currency),
         "gap": _money(q.gap_pico, currency),
+        "required_monthly": _money(p.required_monthly_pico, currency),
+        "trailing_monthly": _money(p.trailing_monthly_pico, currency),
+        "shortfall": _money(p.projected_shortfall_pico, currency),
+        "overage": _money(p.projected_overage_pico, currency),
+        "met_on": _iso(p.met_on),
         "currency": currency,
     }
 

@@ -95,7 +95,14 @@ def write_csv(frame: pd.DataFrame, out: IO[str]) -> None:
     """RFC 4180 CSV with a header and \n line ends (the csv module: faster than DataFrame.to_csv here)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([str(c) for c in frame.columns])
-    writer.writerows(zip(*(frame[c].tolist() for c in frame.columns), strict=True))
+    writer.writerows(zip(*(_cells(frame[c]) for c in frame.columns), strict=True))
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """A column's values with every missing value as None (written empty): pandas' text columns hold NaN."""
+    if column.dtype == object and not column.isna().any():
+        return column.tolist()
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def write_json(payload: dict[str, Any], out: IO[str]) -> None:
@@ -105,8 +112,9 @@ def write_json(payload: dict[str, Any], out: IO[str]) -> None:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts; missing values become null."""
+    columns = [str(c) for c in frame.columns]
     return [
-        {str(k): (None if v is None or v is pd.NA else v) for k, v in row.items()} for row in frame.to_dict("records")
+        dict(zip(columns, row, strict=True)) for row in zip(*(_cells(frame[c]) for c in frame.columns), strict=True)
     ]
 
 

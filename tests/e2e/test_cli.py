@@ -322,8 +322,13 @@ def test_ingest_burn_and_export_end_to_end(tmp_path: Path, db_url: str) -> None:
         "106.67",
     )
     periods = ok("--db", db_url, "burn", "--as-of", "2025-06-30", "--periods", "-f", "csv", cwd=tmp_path)
-    assert periods.splitlines()[0] == (
-        "agreement_id,kind,period,period_start,period_end,state,binding,required,consumed,gap,currency"
+    by_period = {r["period"]: r for r in csv.DictReader(periods.splitlines())}
+    assert (by_period["CY1"]["consumed"], by_period["CY1"]["required_monthly"]) == ("240.00", "106.67")
+    assert (by_period["M3"]["state"], by_period["M3"]["consumed"], by_period["M3"]["gap"]) == ("ended", "60.00", "0.00")
+    assert (by_period["M4"]["state"], by_period["M4"]["required_monthly"], by_period["M4"]["gap"]) == (
+        "future",
+        "60.00",
+        "",
     )
 
     ok("--db", db_url, "commitments", "-o", "commitments.csv", cwd=tmp_path)

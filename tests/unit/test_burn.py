@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from fractions import Fraction
 
@@ -159,6 +160,36 @@ def test_periods_in_progress_have_no_gap_yet() -> None:
         ("CY1", 1200 * DOLLAR, True),
         ("CY2", 1200 * DOLLAR, True),
     ]
+
+
+def test_each_contract_year_of_a_tranche_commitment_has_its_own_position() -> None:
+    schedule = {**monthly(D(2025, 1, 1), 12, 1_000), **monthly(D(2026, 1, 1), 12, 2_000)}  # $120, then $240
+    terms = CommitmentTerms(
+        "EDP", "a", "b", "USD", D(2025, 1, 1), D(2026, 12, 31), 36_000, schedule, binding_years=True
+    )
+    spent = {add_months(D(2025, 1, 1), k): 10 * DOLLAR for k in range(18)}  # $10 a month through June 2026
+    cy1, cy2 = position(terms, spent, D(2026, 6, 30)).periods
+    assert (cy1.label, cy1.state, cy1.required_pico, cy1.consumed_pico, cy1.gap_pico) == (
+        "CY1", "ended", 120 * DOLLAR, 120 * DOLLAR, 0,
+    )  # fmt: skip
+    year = cy2.position
+    assert (cy2.state, cy2.required_pico, cy2.consumed_pico, cy2.gap_pico) == (
+        "current",
+        240 * DOLLAR,
+        60 * DOLLAR,
+        None,
+    )
+    assert year.expected_pico == 120 * DOLLAR  # six months of $20
+    assert (year.months_left, year.required_monthly_pico, year.trailing_monthly_pico) == (6, 30 * DOLLAR, 10 * DOLLAR)
+    assert year.projected_shortfall_pico == 120 * DOLLAR  # 240 - (60 + 6 * 10): the year's tranche will be missed
+
+
+def test_a_quarterly_minimum_is_expected_evenly_by_month() -> None:
+    terms = dataclasses.replace(TERMS, minimum=Minimum(30_000, MinimumPeriod.QUARTER))
+    q1 = next(q for q in position(terms, spend(50), D(2025, 4, 30)).periods if q.label == "Q1")
+    assert (q1.start, q1.last_day) == (D(2025, 4, 1), D(2025, 6, 30))
+    assert q1.position.expected_pico == 100 * DOLLAR  # $300 over three months, one of them elapsed
+    assert q1.position.required_monthly_pico == 125 * DOLLAR  # (300 - 50) / 2
 
 
 # -- draw-down ---------------------------------------------------------------------------------------------
