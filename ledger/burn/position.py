@@ -50,7 +50,7 @@ class CommitmentTerms:
     """What the ledger knows of one commitment: its counted amount, term and month schedule."""
 
     key: str
-    payer: str
+    payer: str  # the agreement's own parties (the draw-down rolls them up to their parents)
     payee: str
     currency: str
     start: dt.date

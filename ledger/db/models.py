@@ -91,6 +91,15 @@ class Party(Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
+class PartyAlias(Base):
+    """Another name of a party, as billing files write it ("AWS" for Amazon Web Services)."""
+
+    __tablename__ = "party_alias"
+
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), index=True)
+
+
 class Agreement(Base):
     """One deal between a payer and a payee. `end_date` is the term's last day (inclusive)."""
 

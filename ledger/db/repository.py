@@ -33,6 +33,7 @@ from ledger.db.models import (
     FlowEdge,
     IngestFile,
     Party,
+    PartyAlias,
     ScheduleAdjustment,
     ScheduleLine,
     Source,
@@ -104,6 +105,17 @@ class Store:
 
     def party_ids(self) -> dict[str, int]:
         return {name: pid for pid, name in self._run(select(Party.id, Party.name))}
+
+    def party_aliases(self) -> dict[str, str]:
+        """alias -> the party's name."""
+        query = select(PartyAlias.alias, Party.name).join(Party, Party.id == PartyAlias.party_id)
+        return {alias: name for alias, name in self._run(query)}
+
+    def replace_party_aliases(self, party_ids: Sequence[int], rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rewrite the aliases of these parties (rows: alias, party_id)."""
+        for part in chunks(party_ids):
+            self._run(delete(PartyAlias).where(PartyAlias.party_id.in_(part)))
+        self.insert_rows(PartyAlias, rows)
 
     def insert_parties(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self.insert_rows(Party, rows)

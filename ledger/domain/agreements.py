@@ -178,6 +178,7 @@ class Party:
     parent: str | None = None
     fiscal_calendar: FiscalCalendar = CALENDAR_YEAR
     notes: str | None = None
+    aliases: tuple[str, ...] = ()  # other names billing files use for it ("AWS")
 
 
 @dataclass(frozen=True)

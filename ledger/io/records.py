@@ -182,6 +182,7 @@ class PartyRecord(_Record):
     parent: Name | None = None
     fiscal_calendar: str | None = None
     notes: str | None = None
+    aliases: tuple[Name, ...] = ()
 
 
 class ValuationRecord(_Record):
@@ -451,7 +452,9 @@ def build_party(file: str, entry: RawEntry) -> tuple[Located[Party] | None, list
         problems.add("parent", "a parent other than the party itself")
     if problems.found:
         return None, problems.found
-    party = Party(record.name, record.kind, record.parent, calendar or FiscalCalendar(), record.notes)
+    party = Party(
+        record.name, record.kind, record.parent, calendar or FiscalCalendar(), record.notes, tuple(record.aliases)
+    )
     return Located(party, entry.line, entry.field_lines), []
 
 

@@ -145,9 +145,11 @@ def _store_parties(store: Store, data: LedgerFile, summary: ImportSummary) -> di
     }
     declared = {located.value.name: located for located in data.parties}
     _check_parents(data, declared, existing)
+    aliases = _aliases(store, data, declared, existing)
     agreements = data.batch.agreements
     referenced = set(agreements["payer"]) | set(agreements["payee"])
     referenced |= {v.value.party for v in data.valuations}
+    referenced = {aliases.get(name, name) for name in referenced}
 
     to_create = sorted((set(declared) | referenced) - set(existing))
     # A party named only as the payer of a funding round is that round's investor group.
@@ -176,7 +178,48 @@ def _store_parties(store: Store, data: LedgerFile, summary: ImportSummary) -> di
             summary.parties_updated += 1
     for row in updates:  # rows of different shapes: one statement each (parties are few)
         store.update_parties([row])
+    if declared:
+        store.replace_party_aliases(
+            [ids[name] for name in declared],
+            [{"alias": a, "party_id": ids[name]} for name, located in declared.items() for a in located.value.aliases],
+        )
+    ids.update({alias: ids[name] for alias, name in aliases.items()})
+    _check_distinct_parties(data, ids)
     return ids
+
+
+def _aliases(
+    store: Store, data: LedgerFile, declared: dict[str, Located[Party]], existing: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """alias -> party name, as they will be after this file: its parties' aliases replace their old ones."""
+    aliases = {alias: name for alias, name in store.party_aliases().items() if name not in declared}
+    problems = []
+    for name, located in declared.items():
+        for alias in located.value.aliases:
+            taken = aliases.get(alias)
+            if alias in existing or alias in declared:
+                expected = f"an alias that is not itself a party's name ({alias} is a party)"
+                problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
+            elif taken is not None and taken != name:
+                expected = f"an alias no other party has (it is {taken}'s)"
+                problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
+            else:
+                aliases[alias] = name
+    if problems:
+        raise InputError(problems)
+    return aliases
+
+
+def _check_distinct_parties(data: LedgerFile, ids: dict[str, int]) -> None:
+    """A payer and payee that are one party under two names (an alias) are refused like the same name."""
+    frame = data.batch.agreements
+    same = frame["payer"].map(ids).to_numpy() == frame["payee"].map(ids).to_numpy()
+    problems = [
+        InputProblem(data.path, int(line), "payee", payee, "a payee different from the payer (an alias of it)")
+        for line, payee in zip(frame.loc[same, "line"], frame.loc[same, "payee"], strict=True)
+    ]
+    if problems:
+        raise InputError(problems[:20])
 
 
 def _party_columns(party: Party) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from ledger.db.models import Consumption
 from ledger.db.repository import Store
 from ledger.domain.agreements import Kind, Profile
 from ledger.domain.spend import ChargeCategory, MinimumPeriod, join_pico, minor_to_pico, split_pico
+from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
 from ledger.services.reconciliation import consolidated_months
@@ -90,8 +91,9 @@ def ingest(
 
 
 def _create_parties(store: Store, months: pd.DataFrame) -> int:
-    existing = set(store.party_ids())
-    new = sorted((set(months["payer"]) | set(months["payee"])) - existing)
+    """Create the parties the file names that are neither a party nor an alias of one."""
+    known = set(store.party_ids()) | set(store.party_aliases())
+    new = sorted((set(months["payer"]) | set(months["payee"])) - known)
     store.insert_parties([{"name": name, "kind": "company"} for name in new])
     return len(new)
 
@@ -99,6 +101,12 @@ def _create_parties(store: Store, months: pd.DataFrame) -> int:
 def _consumption_rows(store: Store, charges: ChargeFile, ingest_id: int) -> pd.DataFrame:
     months = charges.months
     ids = store.party_ids()
+    ids.update({alias: ids[name] for alias, name in store.party_aliases().items()})
+    same = months["payer"].map(ids) == months["payee"].map(ids)
+    if same.any():
+        first = months[same].iloc[0]
+        expected = f"a payee other than the payer ({first['payee']} and {first['payer']} are one party)"
+        raise InputError([InputProblem(charges.name, 0, "payee", first["payee"], expected)])
     agreement_ids = {k: aid for k, (aid, _) in store.agreement_index(sorted(set(months["agreement"].dropna()))).items()}
     return pd.DataFrame(
         {
@@ -135,7 +143,6 @@ def commitment_terms(store: Store) -> list[CommitmentTerms]:
     minimums = {
         k: Minimum(int(a), MinimumPeriod(p)) for k, a, p in store.minimums_frame().itertuples(index=False, name=None)
     }
-    groups = party_groups(store.parties())
     out = []
     columns = ["agreement_id", "payer", "payee", "currency", "start_date", "end_date", "profile", "resource"]
     cells = zip(*(frame[c].tolist() for c in columns), strict=True)
@@ -152,8 +159,8 @@ def commitment_terms(store: Store) -> list[CommitmentTerms]:
         out.append(
             CommitmentTerms(
                 key=key,
-                payer=groups.get(payer, payer),
-                payee=groups.get(payee, payee),
+                payer=payer,
+                payee=payee,
                 currency=currency,
                 start=pd.Timestamp(start).date(),
                 last_day=last_day,
@@ -196,7 +203,13 @@ def refresh_drawdowns(store: Store, terms: list[CommitmentTerms] | None = None) 
     ]
     commitments = [
         Commitment(
-            t.key, t.payer, t.payee, t.currency, t.start, t.last_day, minor_to_pico(t.committed_minor, t.currency)
+            t.key,
+            groups.get(t.payer, t.payer),
+            groups.get(t.payee, t.payee),
+            t.currency,
+            t.start,
+            t.last_day,
+            minor_to_pico(t.committed_minor, t.currency),
         )
         for t in terms
     ]

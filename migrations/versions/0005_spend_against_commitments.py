@@ -1,5 +1,5 @@
-"""Spend against commitments: per-period minimums, ingested billing files, month consumption, draw-downs,
-and the v_commitment_burn view.
+"""Spend against commitments: party aliases, per-period minimums, ingested billing files, month consumption,
+draw-downs, and the v_commitment_burn view.
 
 Revision ID: 0005
 Revises: 0004
@@ -88,6 +88,17 @@ FROM burn JOIN currency cur ON cur.code = burn.currency
 
 
 def upgrade() -> None:
+    op.create_table(
+        "party_alias",
+        sa.Column("alias", sa.String(length=200), nullable=False),
+        sa.Column("party_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["party_id"], ["party.id"], name=op.f("fk_party_alias_party_id_party"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("alias", name=op.f("pk_party_alias")),
+    )
+    with op.batch_alter_table("party_alias", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_party_alias_party_id"), ["party_id"], unique=False)
     op.create_table(
         "ingest_file",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -205,3 +216,6 @@ def downgrade() -> None:
     op.drop_table("consumption")
     op.drop_table("commitment_minimum")
     op.drop_table("ingest_file")
+    with op.batch_alter_table("party_alias", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_party_alias_party_id"))
+    op.drop_table("party_alias")

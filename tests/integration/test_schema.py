@@ -16,6 +16,7 @@ from ledger.errors import SchemaError
 TABLES = {
     "agreement", "agreement_relation", "agreement_slice", "agreement_source", "alembic_version", "chip_detail",
     "flow_cycle", "flow_cycle_edge", "flow_edge", "commitment_minimum", "ingest_file", "consumption", "drawdown",
+    "party_alias",
     "currency", "party", "schedule_adjustment", "schedule_line", "source", "valuation", "valuation_source",
 }  # fmt: skip
 VIEWS = {

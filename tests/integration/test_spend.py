@@ -220,3 +220,38 @@ def test_charges_ingested_before_their_commitment_draw_it_once_imported(book: Le
     assert table_counts(book)[2] == 4  # three months of usage and the true-up, stored for SQL at import
     (row,) = book.burn(dt.date(2026, 4, 1)).to_dict("records")
     assert (row["consumed"], row["true_up_billed"]) == (Decimal("228.00"), Decimal("972.00"))
+
+
+def test_party_aliases_match_billing_names(book: Ledger, tmp_path: Path) -> None:
+    book.seed(founding_example_only=True)  # Amazon Web Services is also AWS, "Amazon Web Services, Inc." ...
+    path = tmp_path / "sunbird.csv"
+    path.write_text(
+        "agreement_id,kind,payer,payee,amount,currency,start_date,term_months\n"
+        "SUNBIRD-AWS,cloud_commitment,SunBird,AWS,120.00,USD,2024-09-01,12\n"
+    )
+    book.import_file(path)  # the alias names the party: no new party called AWS
+    summary = book.ingest(FOCUS / "focus_1.0_sample_1000.csv")
+    assert summary.parties_created == 1  # only Oracle's billing account id: SunBird came with the commitment
+    (row,) = book.burn(dt.date(2024, 9, 30), ["SUNBIRD-AWS"]).to_dict("records")
+    assert (row["payee"], row["consumed"]) == ("Amazon Web Services", Decimal("16.00"))
+    names = set(book.agreements()["payee"])
+    assert "AWS" not in names and "Amazon Web Services" in names
+
+
+def test_aliases_are_checked(book: Ledger, tmp_path: Path) -> None:
+    book.seed(founding_example_only=True)
+    clash = tmp_path / "clash.yaml"
+    clash.write_text("parties:\n  - name: Cloudco\n    aliases: [AWS, OpenAI]\n")
+    with pytest.raises(InputError) as caught:
+        book.import_file(clash)
+    assert str(caught.value).splitlines() == [
+        f"{clash}:3: aliases: got 'AWS', expected an alias no other party has (it is Amazon Web Services's)",
+        f"{clash}:3: aliases: got 'OpenAI', expected an alias that is not itself a party's name (OpenAI is a party)",
+    ]
+    same = tmp_path / "same.csv"
+    same.write_text(
+        "agreement_id,kind,payer,payee,amount,currency,start_date,term_months\n"
+        "X-1,cloud_commitment,AWS,Amazon Web Services,1.00,USD,2024-09-01,12\n"
+    )
+    with pytest.raises(InputError, match=r"same\.csv:2: payee: got 'Amazon Web Services', expected a payee different"):
+        book.import_file(same)
