@@ -292,6 +292,10 @@ C-002,cloud_commitment,AwesomeCorp,Acme Co,1200.00,USD,2025-04-01,12,60.00,month
 
 
 def test_ingest_burn_and_export_end_to_end(tmp_path: Path, db_url: str) -> None:
+    import jsonschema
+
+    import ledger.burn
+
     (tmp_path / "commitment.csv").write_text(SPEND_COMMITMENT)
     ok("--db", db_url, "import", "commitment.csv", cwd=tmp_path)
     scenario = str(FOCUS / "spec_v1.2_saas_spend_agreements_b2.csv")
@@ -301,6 +305,7 @@ def test_ingest_burn_and_export_end_to_end(tmp_path: Path, db_url: str) -> None:
     assert again.returncode == 0 and "already ingested" in again.stderr and "nothing changed" in again.stderr
 
     report = json.loads(ok("--db", db_url, "burn", "--as-of", "2026-04-01", "--format", "json", cwd=tmp_path))
+    jsonschema.validate(report, json.loads((Path(ledger.burn.__file__).parent / "burn.schema.json").read_text()))
     (c,) = report["commitments"]
     assert (c["agreement_id"], c["committed"], c["consumed"], c["remaining"]) == (
         "C-002",

@@ -255,3 +255,21 @@ def test_aliases_are_checked(book: Ledger, tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"same\.csv:2: payee: got 'Amazon Web Services', expected a payee different"):
         book.import_file(same)
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2020, 1, 1), dt.date(2026, 6, 30), dt.date(2040, 1, 1)])
+def test_burn_json_of_every_seeded_commitment_matches_its_schema(book: Ledger, as_of: dt.date) -> None:
+    import json
+
+    import jsonschema
+
+    import ledger.burn
+    from ledger.io.burn_output import as_json
+
+    book.seed()
+    book.ingest(FOCUS / "focus_1.0_sample_1000.csv", payer="OpenAI")  # AWS, Microsoft and Oracle charges
+    report = json.loads(json.dumps(as_json(book.positions(as_of), as_of)))
+    schema = json.loads((Path(ledger.burn.__file__).parent / "burn.schema.json").read_text())
+    jsonschema.validate(report, schema)
+    statuses = {c["status"] for c in report["commitments"]}
+    assert len(report["commitments"]) == 24 and statuses <= {"not_started", "active", "expired"}
