@@ -1,0 +1,133 @@
+"""Commands that set the ledger up and fill it: init, seed, import, agreements, quickstart."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.cli.common import (
+    FORMATS,
+    State,
+    app,
+    choice,
+    open_ledger,
+    output_stream,
+    progress_bars,
+    say,
+)
+from ledger.config import DEFAULT_URL, display_url
+
+
+@app.command()
+def init() -> None:
+    """Create the ledger's schema in the database, or upgrade it to the newest version."""
+    with open_ledger() as book:
+        before, after = book.init()
+    if before == after:
+        say(f"schema already at the newest revision {after}: {display_url(book.url)}")
+    else:
+        change = "created" if before is None else f"upgraded from {before}"
+        say(f"schema {change} at revision {after}: {display_url(book.url)}")
+
+
+@app.command()
+def seed(
+    founding_example: Annotated[
+        bool,
+        typer.Option("--founding-example", help="Load only the parties and the founding example (27 Feb 2026 report)."),
+    ] = False,
+) -> None:
+    """Load the bundled seeds: the founding example and the publicly reported deals, with sources."""
+    stage, stop = progress_bars()
+    try:
+        with open_ledger() as book:
+            summary = book.seed(progress=stage, founding_example_only=founding_example)
+    finally:
+        stop()
+    say(f"seeded {display_url(book.url)}: {summary.describe()}")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="CSV or YAML files of agreements.")],
+) -> None:
+    """Import agreements (CSV or YAML) in one transaction: one bad row and nothing is written.
+
+    CSV columns: agreement_id, kind, payer, payee, amount, currency,
+    start_date, and term_months or end_date (inclusive); optional profile,
+    basis, resource, amount_qualifier, relation_to, relation_kind,
+    source_url, notes and more (see the README). Unknown parties are created.
+    Re-importing an agreement updates it; unchanged agreements are left alone.
+    """
+    stage, stop = progress_bars()
+    try:
+        with open_ledger() as book:
+            summary = book.import_file(*files, progress=stage)
+    finally:
+        stop()
+    say(f"imported {', '.join(map(str, files))}: {summary.describe()}")
+
+
+@app.command()
+def agreements(
+    fmt_name: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """List the agreements: parties, amount, qualifier, term, profile and status."""
+    from ledger import services
+    from ledger.io import output as out_
+
+    fmt = choice("--format", fmt_name, FORMATS)
+    with open_ledger() as book:
+        shown = out_.agreements_for_output(services.agreements(book.unit_of_work))
+    with output_stream(output) as out:
+        if fmt == "csv":
+            out_.write_csv(shown, out)
+        elif fmt == "json":
+            out_.write_json({"agreements": out_.records(shown)}, out)
+        else:
+            table = shown[["agreement_id", "kind", "payer", "payee", "amount", "currency", "start_date", "end_date"]]
+            table = table.assign(amount=[out_.grouped_amount(a) if a else "undisclosed" for a in table["amount"]])
+            out_.render_table(table, out, title="Agreements", right=["amount"])
+
+
+@app.command()
+def quickstart(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the yearly schedule CSV.")
+    ] = Path("schedule.csv"),
+) -> None:
+    """The whole main job on the embedded default: create ./ledger.db (or --db), load the seeds, print the
+    founding example's yearly schedule and write every agreement's yearly schedule to schedule.csv.
+
+    LEDGER_DATABASE_URL is not used here, so that a try-out never writes to a team database.
+    """
+    from ledger import services
+    from ledger.domain.calendars import Grain
+    from ledger.io import output as out_
+
+    State.url = State.url or DEFAULT_URL
+    with open_ledger() as book:
+        book.init()
+        summary = book.seed()
+        founding = services.founding_example_keys()
+        everything = services.schedule(book.unit_of_work, services.ScheduleRequest(Grain.YEAR))
+        parties = services.agreements(book.unit_of_work).set_index("agreement_id")[["kind", "payer", "payee"]]
+    say(f"ledger at {display_url(book.url)}: {summary.describe()}")
+    text = out_.schedule_for_output(everything[everything["agreement_id"].isin(founding)])
+    text = text.join(parties, on="agreement_id").assign(amount=[out_.grouped_amount(a) for a in text["amount"]])
+    out_.render_table(
+        text[["agreement_id", "kind", "payer", "payee", "period", "amount", "currency"]],
+        sys.stdout,
+        title="Founding example: yearly schedule",
+        caption="tranche_of rows are parts of their round, not additions to it",
+    )
+    with output_stream(output) as handle:
+        out_.write_csv(out_.schedule_for_output(everything), handle)
+    agreements_count = everything["agreement_id"].nunique()
+    say(f"wrote {len(everything)} yearly schedule lines of {agreements_count} agreements to {output}")

@@ -1,0 +1,162 @@
+"""What every `ledger` command shares: the app, the database option, output, progress and option checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledger.config import DEFAULT_URL, ENV_URL
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ledger.api import Ledger
+    from ledger.progress import Progress
+
+app = typer.Typer(
+    name="ledger",
+    help="Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+GRAINS = ["month", "quarter", "year", "fiscal-year", "contract-year"]
+FORMATS = ["table", "csv", "json"]
+
+
+class State:
+    url: str | None = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ledger import __version__
+
+        typer.echo(f"ledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", metavar="URL", help=f"Database URL (else ${ENV_URL}, else {DEFAULT_URL}).", show_default=False
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules."""
+    State.url = db
+
+
+def open_ledger() -> Ledger:
+    from ledger.api import Ledger
+
+    return Ledger(State.url)
+
+
+@contextmanager
+def output_stream(path: Path | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+def progress_bars() -> tuple[Progress, Callable[[], None]]:
+    """A rich progress display on stderr when it is a terminal; silent otherwise."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    display = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=not console.is_terminal, transient=True,
+    )  # fmt: skip
+    display.start()
+
+    def stage(description: str, total: int | None) -> Callable[[int], None]:
+        task = display.add_task(description, total=total)
+        return lambda n: display.advance(task, n)
+
+    return stage, display.stop
+
+
+def say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+FORMAT_OPTION = typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")
+OUTPUT_OPTION = typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+FISCAL_OPTION = typer.Option(
+    "--fiscal-calendar",
+    metavar="WHOSE",
+    help="For --by fiscal-year: 'payer', 'payee', or a calendar such as 'jun' or '52-53:jan:sun:last'.",
+)
+
+
+def fiscal_option(parse: Callable[[str], Any], value: str) -> Any:
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--fiscal-calendar") from None
+
+
+def choice(option: str, value: str, allowed: list[str]) -> str:
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return value
+
+
+def render(
+    text: pd.DataFrame, fmt: str, out: IO[str], *, title: str, json_key: str, meta: dict[str, Any] | None = None
+) -> None:
+    from ledger.io import output
+
+    if fmt == "csv":
+        output.write_csv(text, out)
+    elif fmt == "json":
+        output.write_json({**(meta or {}), json_key: output.records(text)}, out)
+    else:
+        amounts = [c for c in text.columns if c in ("amount", "difference")]
+        shown = text.assign(**{c: [output.grouped_amount(a) if a else "" for a in text[c]] for c in amounts})
+        output.render_table(shown, out, title=title, right=amounts)
+
+
+def table_or_csv(frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money: list[str]) -> None:
+    from ledger.io import output as out_
+
+    if fmt == "csv":
+        out_.write_csv(frame, out)
+        return
+    shown = frame.assign(
+        **{c: [out_.grouped_amount(v) if isinstance(v, str) else "" for v in frame[c]] for c in money if c in frame}
+    )
+    numbers = [c for c in (*money, "utilization", "days_left", "months_left") if c in frame]
+    out_.render_table(shown, out, title=title, right=numbers)
+
+
+def date_option(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint=name) from None
+
+
+def today() -> dt.date:
+    return dt.date.today()

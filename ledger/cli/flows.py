@@ -1,0 +1,92 @@
+"""The cycles command: loops of investment and spend between parent companies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from ledger.cli.common import (
+    OUTPUT_OPTION,
+    app,
+    choice,
+    open_ledger,
+    output_stream,
+    say,
+)
+
+CYCLE_FORMATS = ["table", "csv", "json", "dot", "png", "svg"]
+
+
+@app.command()
+def cycles(
+    max_length: Annotated[int, typer.Option("--max-length", metavar="N", min=2, help="Longest loop, in parties.")] = 4,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="Only agreements announced by DATE (YYYY-MM-DD).")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", metavar="YYYY", help="Only money scheduled in YYYY.")] = None,
+    fmt_name: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json, dot, png or svg.", metavar="FORMAT")
+    ] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """Find the loops of investment and spend between parent companies (cyclic financing), with their
+    bottlenecks, the share of investments that come back as committed spend, and how much of each
+    supplier's backlog its own investments fund. Without --as-of and --year, also stores the result in
+    the flow_edge, flow_cycle and flow_cycle_edge tables for SQL."""
+
+    from ledger.services import flows
+
+    fmt = choice("--format", fmt_name, CYCLE_FORMATS)
+    day = None
+    if as_of is not None:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise typer.BadParameter(f"{as_of!r} is not a date written YYYY-MM-DD", param_hint="--as-of") from None
+    request = flows.FlowRequest(max_length, day, year)
+    with open_ledger() as book:
+        analysis = flows.analyse_flows(book.unit_of_work, request)
+        if day is None and year is None:
+            flows.save_flows(book.unit_of_work, analysis)
+    if fmt in ("png", "svg"):
+        from ledger.io.graphs import draw
+
+        target = output or Path(f"cycles.{fmt}")
+        if target.suffix.lower() != f".{fmt}":
+            raise typer.BadParameter(f"a file ending in .{fmt}", param_hint="--output")
+        draw(analysis.edges, analysis.cycles, target, title=_flow_title(request, picture=True))
+        say(f"drew {len(analysis.edges)} flows and {len(analysis.cycles)} cycles to {target}")
+        return
+    with output_stream(output) as out:
+        _render_flows(analysis, fmt, out, request)
+    say(f"{len(analysis.cycles)} cycles of at most {max_length} parties among {len(analysis.edges)} flows")
+
+
+def _flow_title(request: Any, picture: bool = False) -> str:
+    scope = f" in {request.year}" if request.year else ""
+    known = f", agreements known by {request.as_of}" if request.as_of else ""
+    if picture:
+        return f"Flows between parent companies{scope}{known} (red: in a loop of at most {request.max_length})"
+    return f"Loops of money between parent companies{scope}{known}, at most {request.max_length} parties"
+
+
+def _render_flows(analysis: Any, fmt: str, out: IO[str], request: Any) -> None:
+    from ledger.io import flows_output
+
+    if fmt == "dot":
+        from ledger.io.graphs import to_dot
+
+        out.write(to_dot(analysis.edges, analysis.cycles))
+    elif fmt == "json":
+        from ledger.io import output
+
+        output.write_json(flows_output.as_json(analysis, request), out)
+    elif fmt == "csv":
+        from ledger.io import output
+
+        output.write_csv(flows_output.cycles_text(analysis.cycles), out)
+    else:
+        flows_output.render_tables(analysis, out, _flow_title(request))

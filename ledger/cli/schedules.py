@@ -1,0 +1,142 @@
+"""Commands that read schedules: schedule (gross or consolidated), adjustments, reconcile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.cli.common import (
+    FISCAL_OPTION,
+    FORMAT_OPTION,
+    FORMATS,
+    GRAINS,
+    OUTPUT_OPTION,
+    app,
+    choice,
+    fiscal_option,
+    open_ledger,
+    output_stream,
+    render,
+    say,
+)
+
+
+@app.command()
+def schedule(
+    by: Annotated[str, typer.Option("--by", help="Period size: " + ", ".join(GRAINS) + ".", metavar="GRAIN")] = "year",
+    agreement: Annotated[
+        list[str] | None, typer.Option("--agreement", "-a", metavar="ID", help="Only this agreement (repeatable).")
+    ] = None,
+    payer: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only agreements paid by NAME or its subsidiaries.")
+    ] = None,
+    payee: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only agreements paid to NAME or its subsidiaries.")
+    ] = None,
+    fiscal_calendar: Annotated[str, FISCAL_OPTION] = "payer",
+    consolidated: Annotated[
+        bool,
+        typer.Option(
+            "--consolidated",
+            help="Nothing counted twice (relations applied); lines by payer, payee, resource and period.",
+        ),
+    ] = False,
+    rollup: Annotated[
+        bool, typer.Option("--rollup", help="With --consolidated: payers and payees as their parent companies.")
+    ] = False,
+    by_agreement: Annotated[
+        bool, typer.Option("--by-agreement", help="With --consolidated: one line per agreement, with its contract.")
+    ] = False,
+    fmt_name: Annotated[str, FORMAT_OPTION] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """Print amortized schedules, amounts exact to the cent.
+
+    CSV columns: agreement_id, period, period_start, period_end (inclusive), amount, currency.
+    With --consolidated: payer, payee, resource, period, period_start, period_end, amount, currency
+    (--by-agreement: agreement_id, contract_id first).
+    """
+    from ledger import services
+    from ledger.api import fiscal_choice
+    from ledger.domain.calendars import Grain
+    from ledger.io import output as out_
+
+    grain = Grain(choice("--by", by, GRAINS))
+    fmt = choice("--format", fmt_name, FORMATS)
+    fiscal = fiscal_option(fiscal_choice, fiscal_calendar)
+    if (rollup or by_agreement) and not consolidated:
+        raise typer.BadParameter("only with --consolidated", param_hint="--rollup/--by-agreement")
+    with open_ledger() as book:
+        if consolidated:
+            request = services.ConsolidatedRequest(
+                grain, tuple(agreement or ()), payer, payee, fiscal, rollup=rollup, by_agreement=by_agreement
+            )
+            frame = services.consolidated_schedule(book.unit_of_work, request)
+            columns = [*(("agreement_id", "contract_id") if by_agreement else ()), *out_.CONSOLIDATED_CSV_COLUMNS]
+        else:
+            request_ = services.ScheduleRequest(grain, tuple(agreement or ()), payer, payee, fiscal)
+            frame = services.schedule(book.unit_of_work, request_)
+            columns = out_.SCHEDULE_CSV_COLUMNS
+    title = f"{'Consolidated schedule' if consolidated else 'Schedule'} by {grain}"
+    with output_stream(output) as out:
+        render(out_.as_text(frame, columns), fmt, out, title=title, json_key="lines", meta={"by": grain.value})
+    if output is not None:
+        say(f"wrote {len(frame)} schedule lines to {output}")
+
+
+@app.command()
+def adjustments(
+    by: Annotated[str, typer.Option("--by", help="Period size: " + ", ".join(GRAINS) + ".", metavar="GRAIN")] = "year",
+    fiscal_calendar: Annotated[str, FISCAL_OPTION] = "payer",
+    fmt_name: Annotated[str, FORMAT_OPTION] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """List what consolidation removes from each agreement's gross schedule, by period, and why.
+
+    Columns: agreement_id, relation_kind, related_id, period, period_start, period_end, amount
+    (negative: removed), currency. A superseded agreement loses its remainder from the newer one's
+    start; a whole loses what its tranche_of parts count themselves.
+    """
+    from ledger import services
+    from ledger.api import fiscal_choice
+    from ledger.domain.calendars import Grain
+    from ledger.io import output as out_
+
+    grain = Grain(choice("--by", by, GRAINS))
+    fmt = choice("--format", fmt_name, FORMATS)
+    with open_ledger() as book:
+        frame = services.adjustments(book.unit_of_work, grain, fiscal_option(fiscal_choice, fiscal_calendar))
+    text = out_.as_text(frame, out_.ADJUSTMENT_CSV_COLUMNS)
+    with output_stream(output) as out:
+        render(text, fmt, out, title=f"Adjustments by {grain}", json_key="adjustments", meta={"by": grain.value})
+
+
+@app.command()
+def reconcile(
+    fmt_name: Annotated[
+        str, typer.Option("--format", "-f", help="table or json (see the README's schema).", metavar="FORMAT")
+    ] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any finding is an error.")] = False,
+) -> None:
+    """Report what does not add up: unexplained overlaps, probable duplicates, parts against wholes,
+    valuations, rates taken for totals, relation loops, and notes naming unrelated agreements."""
+    from ledger import services
+    from ledger.io import output as out_
+
+    fmt = choice("--format", fmt_name, ["table", "json"])
+    with open_ledger() as book:
+        findings = services.reconcile(book.unit_of_work)
+    counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "info")}
+    with output_stream(output) as out:
+        if fmt == "json":
+            out_.write_json({"findings": [f.as_json() for f in findings], "counts": counts}, out)
+        else:
+            frame = services.findings_frame(findings)
+            shown = frame[["severity", "kind", "agreements", "message", "difference"]]
+            out_.render_table(shown, out, title="Reconciliation", right=["difference"], wrap=["agreements", "message"])
+    say(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    if strict and counts["error"]:
+        raise typer.Exit(1)

@@ -1,0 +1,152 @@
+"""Commands of actual spend: ingest billing files, burn-down of commitments, FOCUS commitment export."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.cli.common import (
+    FORMAT_OPTION,
+    OUTPUT_OPTION,
+    app,
+    choice,
+    date_option,
+    open_ledger,
+    output_stream,
+    progress_bars,
+    say,
+    table_or_csv,
+    today,
+)
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A FOCUS cost-and-usage file, or a charge CSV.")],
+    fmt_name: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="focus (FOCUS 1.x columns) or csv (simple).")
+    ] = "focus",
+    payer: Annotated[
+        str | None, typer.Option("--payer", metavar="NAME", help="Who pays (else BillingAccountName, then Id).")
+    ] = None,
+    payee: Annotated[
+        str | None,
+        typer.Option("--payee", metavar="NAME", help="Who is paid (else ProviderName, then InvoiceIssuerName)."),
+    ] = None,
+    count: Annotated[
+        str,
+        typer.Option(
+            "--count", metavar="CATEGORIES", help="Charge categories that draw commitments down, comma-separated."
+        ),
+    ] = "usage",
+    cost: Annotated[
+        str,
+        typer.Option(
+            "--cost", metavar="COLUMN", help="FOCUS cost that draws down: effective, billed, list, contracted."
+        ),
+    ] = "effective",
+    true_up: Annotated[
+        str | None,
+        typer.Option(
+            "--true-up-pattern", metavar="REGEX", help="Charge descriptions that bill a shortfall (case-insensitive)."
+        ),
+    ] = None,
+) -> None:
+    """Load actual spend from a billing file, summed to months, and draw commitments down.
+
+    FOCUS files: payee from ProviderName (else InvoiceIssuerName), payer from BillingAccountName
+    (else BillingAccountId); literal NULLs, any-case values and M/D/YY dates are accepted. Simple CSV:
+    payer, payee, charge_period_start, charge_period_end (exclusive), amount, currency; optional
+    resource, invoice_id, agreement_id, category, description. By default usage counts at its
+    EffectiveCost; purchases, taxes, credits and adjustments do not; "End of contract" fees are
+    true-ups. The same file twice changes nothing; a bad row and nothing is written.
+    """
+    from ledger.domain.spend import DEFAULT_TRUE_UP_PATTERN, ChargeCategory, CostColumn, CountingRule
+
+    fmt = choice("--format", fmt_name, ["focus", "csv"])
+    columns = {c.name.lower(): c for c in CostColumn}
+    chosen = choice("--cost", cost.lower(), list(columns))
+    categories = [c.strip().lower() for c in count.split(",") if c.strip()]
+    counted = [c.value for c in ChargeCategory if c is not ChargeCategory.TRUE_UP]
+    for category in categories:
+        choice("--count", category, counted)
+    try:
+        rule = CountingRule(
+            frozenset(ChargeCategory(c) for c in categories), columns[chosen], true_up or DEFAULT_TRUE_UP_PATTERN
+        )
+    except (ValueError, re.error) as error:
+        raise typer.BadParameter(str(error), param_hint="--true-up-pattern") from None
+    stage, stop = progress_bars()
+    try:
+        with open_ledger() as book:
+            summary = book.ingest(file, fmt, payer, payee, rule, progress=stage)
+    finally:
+        stop()
+    say(summary.describe())
+
+
+BURN_FORMATS = ["table", "csv", "json"]
+
+
+@app.command()
+def burn(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE", help="Position on DATE (YYYY-MM-DD; default today).")
+    ] = None,
+    agreement: Annotated[
+        list[str] | None, typer.Option("--agreement", "-a", metavar="ID", help="Only this commitment (repeatable).")
+    ] = None,
+    periods: Annotated[
+        bool, typer.Option("--periods", help="One row per contract year and minimum period instead (table, csv).")
+    ] = False,
+    fmt_name: Annotated[str, FORMAT_OPTION] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """Burn-down of every commitment: committed, expected to date, consumed, remaining, utilization,
+    days and months left, required and trailing monthly run-rates, projected shortfall (what true-up
+    will bill) or overage, and the date it will be met at the current pace. JSON: {"as_of",
+    "commitments": [... with "periods"]}. Definitions in the README."""
+    from ledger.io import burn_output
+    from ledger.io import output as out_
+
+    fmt = choice("--format", fmt_name, BURN_FORMATS)
+    day = date_option("--as-of", as_of) or today()
+    with open_ledger() as book:
+        positions = book.positions(day, agreement or ())
+    with output_stream(output) as out:
+        if fmt == "json":
+            out_.write_json(burn_output.as_json(positions, day), out)
+        elif periods:
+            frame = burn_output.periods_frame(positions)
+            table_or_csv(frame, fmt, out, f"Commitment periods on {day}", burn_output.PERIOD_MONEY_COLUMNS)
+        else:
+            frame = burn_output.positions_frame(positions)
+            if fmt == "table":
+                frame = frame[BURN_TABLE_COLUMNS]
+            table_or_csv(frame, fmt, out, f"Commitments on {day}", burn_output.MONEY_COLUMNS)
+    say(f"{len(positions)} commitment{'' if len(positions) == 1 else 's'} on {day}")
+
+
+BURN_TABLE_COLUMNS = [
+    "agreement_id", "payer", "payee", "status", "committed", "consumed", "remaining", "utilization", "months_left",
+    "required_monthly", "trailing_monthly", "shortfall", "overage", "met_on", "currency",
+]  # fmt: skip
+
+
+@app.command()
+def commitments(
+    fmt_name: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="focus (CSV) or table.")] = "focus",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """Export the commitments in the FOCUS 1.3 Contract Commitment dataset shape: one row for the whole
+    term, one per binding contract year (tranches) and one per minimum period; period ends exclusive."""
+    fmt = choice("--format", fmt_name, ["focus", "table"])
+    with open_ledger() as book:
+        frame = book.focus_commitments()
+    with output_stream(output) as out:
+        table_or_csv(frame, "csv" if fmt == "focus" else "table", out, "Contract commitments (FOCUS 1.3)",
+                      ["ContractCommitmentCost"])  # fmt: skip
+    say(f"{len(frame)} contract commitment rows of {frame['ContractId'].nunique()} contracts")
