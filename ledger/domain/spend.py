@@ -9,7 +9,6 @@ columns stay the ledger's usual exact integers.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import re
 from dataclasses import dataclass, field
@@ -101,10 +100,6 @@ def minor_to_pico(minor: int, currency: str) -> int:
     return minor * pico_per_minor(currency)
 
 
-def pico_decimal(pico: int) -> Decimal:
-    return Decimal(pico).scaleb(-PICO_DIGITS)
-
-
 def format_pico(pico: int, currency: str) -> str:
     """Exact decimal text with at least the currency's minor digits: '228.00', '0.01288992'."""
     digits = minor_digits(currency)
@@ -131,7 +126,3 @@ def parse_cost(text: str) -> int:
     if scaled != scaled.to_integral_value() or abs(value) >= Decimal(10) ** MAX_WHOLE_DIGITS:
         raise ValueError(COST_EXPECTED)
     return int(scaled)
-
-
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)

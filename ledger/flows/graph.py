@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
@@ -250,20 +249,6 @@ class SupplierMeasure:
     @property
     def top3_share(self) -> Fraction:
         return Fraction(self.top3_minor, self.backlog_minor)
-
-
-def ratio(value: Fraction | None) -> str | None:
-    """A ratio with two decimals, rounded half to even: Fraction(138, 50) -> '2.76'."""
-    if value is None:
-        return None
-    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01")))
-
-
-def percent(share: Fraction | None) -> str | None:
-    """A share as a percentage with one decimal, rounded half to even: Fraction(1, 3) -> '33.3%'."""
-    if share is None:
-        return None
-    return f"{(Decimal(share.numerator) * 100 / Decimal(share.denominator)).quantize(Decimal('0.1'))}%"
 
 
 def supplier_measures(edges: dict[tuple[str, str, str], Edge]) -> list[SupplierMeasure]:

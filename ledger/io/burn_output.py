@@ -7,7 +7,6 @@ has sub-cent digits (`0.01288992`). Shares are percentages with one decimal.
 from __future__ import annotations
 
 import datetime as dt
-from fractions import Fraction
 from typing import Any
 
 import pandas as pd
@@ -16,6 +15,7 @@ from ledger.burn.position import CommitmentTerms, PeriodPosition, Position
 from ledger.domain.dates import ONE_DAY
 from ledger.domain.money import format_minor
 from ledger.domain.spend import format_pico, pico_per_minor
+from ledger.io.output import percent
 
 BURN_COLUMNS = [
     "agreement_id", "payer", "payee", "currency", "start_date", "end_date", "status", "committed",
@@ -43,13 +43,6 @@ FOCUS_COMMITMENT_COLUMNS = [
     "ContractCommitmentPeriodStart", "ContractCommitmentPeriodEnd", "ContractId", "ContractPeriodStart",
     "ContractPeriodEnd", "BillingCurrency",
 ]  # fmt: skip
-
-
-def percent(value: Fraction | None) -> str | None:
-    if value is None:
-        return None
-    tenths = round(value * 1000)  # half to even, on the exact fraction
-    return f"{tenths // 10}.{tenths % 10}%" if tenths >= 0 else f"-{(-tenths) // 10}.{(-tenths) % 10}%"
 
 
 def _money(pico: int | None, currency: str) -> str | None:

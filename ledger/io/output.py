@@ -7,6 +7,7 @@ import enum
 import json
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import IO, Any
 
 import numpy as np
@@ -116,6 +117,24 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         dict(zip(columns, row, strict=True)) for row in zip(*(_cells(frame[c]) for c in frame.columns), strict=True)
     ]
+
+
+def percent(share: Fraction | None) -> str | None:
+    """A share as a percentage with one decimal, rounded half to even on the exact fraction: 1/3 -> '33.3%'."""
+    if share is None:
+        return None
+    tenths = round(share * 1000)
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}%"
+
+
+def ratio(value: Fraction | None) -> str | None:
+    """A ratio with two decimals, rounded half to even on the exact fraction: 138/50 -> '2.76'."""
+    if value is None:
+        return None
+    hundredths = round(value * 100)
+    sign = "-" if hundredths < 0 else ""
+    return f"{sign}{abs(hundredths) // 100}.{abs(hundredths) % 100:02d}"
 
 
 def grouped_amount(text: str) -> str:

@@ -21,7 +21,7 @@ from ledger.burn.position import CommitmentTerms, Minimum, Position, position
 from ledger.db.models import Consumption
 from ledger.db.repository import Store
 from ledger.domain.agreements import Kind, Profile
-from ledger.domain.spend import ChargeCategory, MinimumPeriod, join_pico, minor_to_pico, split_pico
+from ledger.domain.spend import ChargeCategory, MinimumPeriod, format_pico, join_pico, minor_to_pico, split_pico
 from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
@@ -44,8 +44,6 @@ class IngestSummary:
     def describe(self) -> str:
         if self.already_loaded_at is not None:
             return f"{self.name}: already ingested on {self.already_loaded_at:%Y-%m-%d %H:%M}; nothing changed"
-        from ledger.domain.spend import format_pico
-
         counted = ", ".join(f"{format_pico(v, c)} {c}" for c, v in sorted((self.counted_by_currency or {}).items()))
         return (
             f"ingested {self.name}: {self.rows} charges in {self.month_rows} month sums"

@@ -8,7 +8,9 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,16 +25,14 @@ PICO_PER_MINOR = "(CASE cur.minor_digits WHEN 0 THEN 1000000000000 WHEN 1 THEN 1
 
 
 def _amount(column: str, dialect: str) -> str:
-    """SQL for minor units -> exact decimal with the currency's digits (NUMERIC on PostgreSQL, text on SQLite)."""
-    digits = "cur.minor_digits"
-    if dialect == "postgresql":
-        return f"round({column}::numeric / power(10::numeric, {digits}), {digits})"
-    scale = f"(CASE {digits} WHEN 0 THEN 1 WHEN 1 THEN 10 WHEN 2 THEN 100 WHEN 3 THEN 1000 ELSE 10000 END)"
-    return (
-        f"(CASE WHEN {digits} = 0 THEN CAST({column} AS TEXT) "
-        f"ELSE (CASE WHEN {column} < 0 THEN '-' ELSE '' END) || CAST(abs({column}) / {scale} AS TEXT) "
-        f"|| '.' || substr(CAST({scale} + abs({column}) % {scale} AS TEXT), 2) END)"
-    )
+    """The exact-decimal SQL of revision 0002 (one definition for every revision's views)."""
+    path = Path(__file__).with_name("0002_analyst_views.py")
+    spec = importlib.util.spec_from_file_location("analyst_views_0002", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module._amount(column, "cur.minor_digits", dialect))
 
 
 def _burn_view(dialect: str) -> str:

@@ -14,10 +14,9 @@ from ledger.flows.graph import (
     build_edges,
     find_cycles,
     pair_measures,
-    percent,
-    ratio,
     supplier_measures,
 )
+from ledger.io.output import percent, ratio
 
 B = 100 * 10**9
 
@@ -136,3 +135,9 @@ def test_bounded_cycles_match_networkx(pairs: list[tuple[int, int]], max_length:
         expected.add(tuple(cycle[start:] + cycle[:start]))
     found = list(bounded_cycles(named, max_length))
     assert len(found) == len(set(found)) and set(found) == expected
+
+
+def test_percent_and_ratio_round_half_to_even_on_the_exact_fraction() -> None:
+    assert [percent(Fraction(n, 2000)) for n in (1, 3, -1, 2000)] == ["0.0%", "0.2%", "0.0%", "100.0%"]
+    assert [ratio(Fraction(n, 200)) for n in (1, 3, 552, -3)] == ["0.00", "0.02", "2.76", "-0.02"]
+    assert percent(None) is None and ratio(None) is None
