@@ -38,8 +38,12 @@ class Ledger:
         return UnitOfWork(self.engine, self.url)
 
     def init(self) -> tuple[str | None, str]:
-        """Create or upgrade the schema; returns (revision before, revision after)."""
-        return services.init_schema(self.engine)
+        """Create or upgrade the schema; returns (revision before, revision after). After an upgrade the
+        derived tables (adjustments, draw-downs) are recomputed with the new revision's rules."""
+        before, after = services.init_schema(self.engine)
+        if before is not None and before != after:
+            services.refresh_derived(self.unit_of_work)
+        return before, after
 
     def seed(self, progress: Progress = silent, *, founding_example_only: bool = False) -> ImportSummary:
         """Load the bundled seeds (or only the parties and the founding example); loading twice changes nothing."""
@@ -74,16 +78,19 @@ class Ledger:
         fiscal_calendar: str | FiscalCalendar = "payer",
         rollup: bool = False,
         by_agreement: bool = False,
+        include_proposed: bool = False,
     ) -> pd.DataFrame:
-        """The consolidated schedule: relations applied, nothing counted twice.
+        """The consolidated schedule: relations applied, nothing counted twice, cancelled and (unless
+        include_proposed) proposed deals left out.
 
         Columns: payer, payee, resource, period, period_start, period_end,
         amount_minor, currency, amount (by_agreement: agreement_id and contract_id
         first). rollup=True reports payers and payees as their parent companies.
         """
         request = services.ConsolidatedRequest(
-            Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar), rollup, by_agreement
-        )
+            Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar), rollup, by_agreement,
+            include_proposed,
+        )  # fmt: skip
         return _with_decimals(services.consolidated_schedule(self.unit_of_work, request))
 
     def adjustments(
@@ -124,25 +131,34 @@ class Ledger:
         options = ChargeOptions(format, payer, payee, rule or CountingRule())
         return spend.ingest(self.unit_of_work, path, options, progress)
 
-    def positions(self, as_of: dt.date | None = None, agreements: Sequence[str] = ()) -> list[Position]:
-        """Each commitment's burn position on `as_of` (default today), with its periods."""
-        return spend.burn(self.unit_of_work, as_of or dt.date.today(), tuple(agreements))
+    def positions(
+        self, as_of: dt.date | None = None, agreements: Sequence[str] = (), *, include_proposed: bool = False
+    ) -> list[Position]:
+        """Each commitment's burn position on `as_of` (default today), with its periods. Cancelled ones are
+        listed with nothing due; proposed ones only with include_proposed."""
+        day = as_of or dt.date.today()
+        return spend.burn(self.unit_of_work, day, tuple(agreements), include_proposed=include_proposed)
 
-    def burn(self, as_of: dt.date | None = None, agreements: Sequence[str] = ()) -> pd.DataFrame:
+    def burn(
+        self, as_of: dt.date | None = None, agreements: Sequence[str] = (), *, include_proposed: bool = False
+    ) -> pd.DataFrame:
         """One row per commitment: committed, expected to date, consumed, remaining, run-rates, projected
         shortfall or overage, met_on (money as exact Decimal; see the README for each definition)."""
-        frame = burn_output.positions_frame(self.positions(as_of, agreements))
+        frame = burn_output.positions_frame(self.positions(as_of, agreements, include_proposed=include_proposed))
         return _decimals(frame, burn_output.MONEY_COLUMNS)
 
-    def burn_periods(self, as_of: dt.date | None = None, agreements: Sequence[str] = ()) -> pd.DataFrame:
+    def burn_periods(
+        self, as_of: dt.date | None = None, agreements: Sequence[str] = (), *, include_proposed: bool = False
+    ) -> pd.DataFrame:
         """One row per contract year and minimum period of each commitment, each with the figures of a
         commitment of its required amount (expected, consumed, remaining, run-rates, shortfall) and its gap."""
-        frame = burn_output.periods_frame(self.positions(as_of, agreements))
+        frame = burn_output.periods_frame(self.positions(as_of, agreements, include_proposed=include_proposed))
         return _decimals(frame, burn_output.PERIOD_MONEY_COLUMNS)
 
-    def focus_commitments(self) -> pd.DataFrame:
-        """The commitments in the FOCUS 1.3 Contract Commitment dataset shape (text columns)."""
-        return burn_output.focus_commitments(spend.commitments(self.unit_of_work))
+    def focus_commitments(self, *, include_proposed: bool = False) -> pd.DataFrame:
+        """The commitments in the FOCUS 1.3 Contract Commitment dataset shape (text columns); cancelled and
+        (unless include_proposed) proposed deals are left out."""
+        return burn_output.focus_commitments(spend.commitments(self.unit_of_work, include_proposed=include_proposed))
 
     def close(self) -> None:
         self.engine.dispose()

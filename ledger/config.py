@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 ENV_URL = "LEDGER_DATABASE_URL"
 DEFAULT_URL = "sqlite:///ledger.db"
@@ -23,5 +24,5 @@ def display_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is shown as given
-        return url
+    except Exception:  # an unparsable URL: mask whatever stands where a password would
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)

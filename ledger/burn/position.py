@@ -2,10 +2,16 @@
 
 Definitions (README, "Spend against commitments"); all money in exact pico units:
 
+- the schedule comes in *pieces*: calendar months cut at the term's monthly
+  anniversaries (a term from the 1st has whole months), so that every contract
+  year, minimum period and month is a union of whole pieces;
 - charges are dated by month; the *as-of month* is the month holding the
-  as-of day, and its charges count as consumed;
+  as-of day, and its charges count as consumed; a month's charges belong to
+  the contract year (or minimum period) holding the month's anniversary day
+  (the day of the month the term started on, clamped to the month and to the
+  term), the day its monthly instalment is dated;
 - expected to date: the commitment's schedule through the as-of day (whole
-  months before it, and the as-of month's line pro rata by days elapsed,
+  pieces before it, and the piece holding it pro rata by days elapsed,
   floored to the minor unit);
 - remaining = max(committed - consumed, 0); utilization = consumed / committed;
 - months left: whole months of the term after the as-of month (all of them
@@ -32,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ledger.domain.agreements import Term, split_by_weights
+from ledger.domain.agreements import Status, Term, split_by_weights
 from ledger.domain.dates import add_months
 from ledger.domain.spend import MinimumPeriod, pico_per_minor
 
@@ -56,15 +62,42 @@ class CommitmentTerms:
     start: dt.date
     last_day: dt.date
     committed_minor: int
-    schedule: Mapping[dt.date, int] = field(default_factory=dict)  # month (first day) -> minor units
+    schedule: Mapping[dt.date, int] = field(default_factory=dict)  # piece start -> minor units
     minimum: Minimum | None = None
     binding_years: bool = False  # tranches: each contract year's amount is due within that year
     contract_id: str | None = None  # agreements that `expand` one another form one contract
     description: str | None = None
+    anchor: dt.date | None = None  # the day monthly anniversaries count from (the term's start)
+    status: str = "announced"
+    qualifier: str = "exact"
+    kind: str = "cloud_commitment"
+    quantity: str | None = None  # capacity of an undisclosed commitment (exact decimal text), and its unit
+    unit: str | None = None
 
     @property
     def term(self) -> Term:
         return Term.through(self.start, self.last_day)
+
+    @property
+    def origin(self) -> dt.date:
+        return self.anchor or self.start
+
+    def anniversary(self, month: dt.date) -> dt.date:
+        """The month's anniversary day (the start's day of the month, clamped to the month)."""
+        return month.replace(day=min(self.origin.day, calendar.monthrange(month.year, month.month)[1]))
+
+    def piece_end(self, start: dt.date) -> dt.date:
+        """The exclusive end of the schedule piece starting on `start`: the next month's first day, the next
+        monthly anniversary or the end of the term, whichever comes first."""
+        following = add_months(start.replace(day=1), 1)
+        anniversary = self.anniversary(start)
+        if anniversary <= start:
+            anniversary = self.anniversary(following)
+        return min(following, anniversary, self.last_day + dt.timedelta(days=1))
+
+    def charge_day(self, month: dt.date) -> dt.date:
+        """The day a month of charges is dated at for periods: its anniversary day, within the term."""
+        return min(max(self.anniversary(month), self.start), self.last_day)
 
 
 @dataclass(frozen=True)
@@ -110,7 +143,7 @@ class PeriodPosition:
 class Position:
     terms: CommitmentTerms
     as_of: dt.date
-    status: str  # "not_started", "active" or "expired"
+    status: str  # "not_started", "active", "expired", or "cancelled" (nothing due)
     expected_pico: int
     consumed_pico: int
     days_left: int
@@ -153,6 +186,8 @@ def position(
 ) -> Position:
     """The position of one commitment on `as_of`, from its consumption by month (pico units)."""
     unit = pico_per_minor(terms.currency)
+    if terms.status == Status.CANCELLED:
+        return _cancelled(terms, as_of)
     as_of_month = as_of.replace(day=1)
     first_month, last_month = terms.start.replace(day=1), terms.last_day.replace(day=1)
     status = "not_started" if as_of < terms.start else "expired" if as_of > terms.last_day else "active"
@@ -183,6 +218,12 @@ def position(
     )
 
 
+def _cancelled(terms: CommitmentTerms, as_of: dt.date) -> Position:
+    """A cancelled commitment: listed, with nothing due and nothing drawn."""
+    empty = dataclasses.replace(terms, committed_minor=0, schedule={}, minimum=None)
+    return Position(empty, as_of, "cancelled", 0, 0, 0, 0, None, None, 0, None, 0, ())
+
+
 def _previous(month: dt.date) -> dt.date:
     return add_months(month, -1)
 
@@ -204,16 +245,17 @@ def _trailing(consumed: Mapping[dt.date, int], first: dt.date, last: dt.date, un
 
 
 def _expected(terms: CommitmentTerms, as_of: dt.date) -> int:
-    """Scheduled minor units through `as_of`: whole months before its month, its month pro rata by day."""
+    """Scheduled minor units through `as_of`: whole pieces before it, the piece holding it pro rata by day."""
     if as_of >= terms.last_day:
         return sum(terms.schedule.values())
-    month = as_of.replace(day=1)
-    before = sum(v for m, v in terms.schedule.items() if m < month)
-    line = terms.schedule.get(month, 0)
-    first_day = max(month, terms.start)
-    elapsed = (as_of - first_day).days + 1
-    whole = (min(_month_end(month), terms.last_day) - first_day).days + 1
-    return before + (line * max(elapsed, 0) // whole if whole > 0 else 0)
+    day_after = as_of + dt.timedelta(days=1)
+    expected = 0
+    for start, amount in terms.schedule.items():
+        if start >= day_after:
+            continue
+        end = terms.piece_end(start)
+        expected += amount if end <= day_after else amount * (day_after - start).days // (end - start).days
+    return expected
 
 
 def _month_end(month: dt.date) -> dt.date:
@@ -242,21 +284,17 @@ def _met_on(
 
 
 def _periods(terms: CommitmentTerms, consumed: Mapping[dt.date, int], as_of: dt.date) -> list[PeriodPosition]:
+    """Contract years (binding for tranches), then the minimum periods, all from the term's one period rule."""
     out = [
         _period("contract_year", f"CY{i}", year, None, terms, consumed, as_of, terms.binding_years)
         for i, year in enumerate(terms.term.contract_years(), start=1)
     ]
     if terms.minimum is not None:
         step, prefix = _MINIMUM_STEPS[MinimumPeriod(terms.minimum.period)]
-        begin, i = terms.start, 0
-        while begin <= terms.last_day:
-            i += 1
-            end = min(add_months(terms.start, step * i), terms.last_day + dt.timedelta(days=1))
-            period = Term(begin, end)
-            out.append(
-                _period("minimum", f"{prefix}{i}", period, terms.minimum.amount_minor, terms, consumed, as_of, True)
-            )
-            begin = end
+        out += [
+            _period("minimum", f"{prefix}{i}", period, terms.minimum.amount_minor, terms, consumed, as_of, True)
+            for i, period in enumerate(terms.term.periods(step), start=1)
+        ]
     return out
 
 
@@ -265,13 +303,6 @@ _MINIMUM_STEPS = {
     MinimumPeriod.QUARTER: (3, "Q"),
     MinimumPeriod.CONTRACT_YEAR: (12, "CY"),
 }
-
-
-def _in(month: dt.date, period: Term, terms: CommitmentTerms) -> bool:
-    """Charges and schedule lines are dated by month: a month belongs to the period holding its first day
-    (or the commitment's start, for its first month)."""
-    day = max(month, terms.start)
-    return period.start <= day < period.end
 
 
 def _period(
@@ -284,14 +315,16 @@ def _period(
     as_of: dt.date,
     binding: bool,
 ) -> PeriodPosition:
-    """The period as a commitment of its own: a contract year of its scheduled amount, or a minimum
-    spread evenly over the months it spans (the one rounding rule)."""
-    months = [m for m in terms.schedule if _in(m, period, terms)]
+    """The period as a commitment of its own: a contract year of its scheduled pieces (exactly the
+    schedule's contract-year amount), or a minimum spread over the period's monthly instalments by the
+    one rounding rule. Charges count in the period that holds their month's anniversary day."""
     if minimum is None:
-        schedule = {m: terms.schedule[m] for m in months}
+        schedule = {start: v for start, v in terms.schedule.items() if period.start <= start < period.end}
     else:
-        spanned = _months_of(period)
-        schedule = dict(zip(spanned, split_by_weights(minimum, [1] * len(spanned)), strict=True))
+        first, last = _months_from(terms.origin, period.start) - 1, _months_from(terms.origin, period.end) + 1
+        dated = [add_months(terms.origin, k) for k in range(max(first, 0), last)]
+        dated = [day for day in dated if period.start <= day < period.end] or [period.start]
+        schedule = dict(zip(dated, split_by_weights(minimum, [1] * len(dated)), strict=True))
     sub = dataclasses.replace(
         terms,
         start=period.start,
@@ -299,14 +332,12 @@ def _period(
         committed_minor=sum(schedule.values()),
         schedule=schedule,
         minimum=None,
+        anchor=terms.origin,
     )
-    used = {m: v for m, v in consumed.items() if _in(m, period, terms)}
+    used = {m: v for m, v in consumed.items() if period.start <= terms.charge_day(m) < period.end}
     return PeriodPosition(kind, label, binding, position(sub, used, as_of, with_periods=False))
 
 
-def _months_of(period: Term) -> list[dt.date]:
-    months, month = [], period.start.replace(day=1)
-    while month <= period.last_day:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
+def _months_from(origin: dt.date, day: dt.date) -> int:
+    """Calendar months from `origin`'s month to `day`'s."""
+    return (day.year - origin.year) * 12 + day.month - origin.month

@@ -101,6 +101,9 @@ def say(message: str) -> None:
 
 FORMAT_OPTION = typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")
 OUTPUT_OPTION = typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+PROPOSED_OPTION = typer.Option(
+    "--include-proposed", help="Count proposed deals (talks, letters of intent) too; cancelled ones never count."
+)
 FISCAL_OPTION = typer.Option(
     "--fiscal-calendar",
     metavar="WHOSE",

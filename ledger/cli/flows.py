@@ -10,6 +10,7 @@ import typer
 
 from ledger.cli.common import (
     OUTPUT_OPTION,
+    PROPOSED_OPTION,
     app,
     choice,
     open_ledger,
@@ -27,6 +28,7 @@ def cycles(
         str | None, typer.Option("--as-of", metavar="DATE", help="Only agreements announced by DATE (YYYY-MM-DD).")
     ] = None,
     year: Annotated[int | None, typer.Option("--year", metavar="YYYY", help="Only money scheduled in YYYY.")] = None,
+    include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     fmt_name: Annotated[
         str, typer.Option("--format", "-f", help="table, csv, json, dot, png or svg.", metavar="FORMAT")
     ] = "table",
@@ -46,10 +48,10 @@ def cycles(
             day = dt.date.fromisoformat(as_of)
         except ValueError:
             raise typer.BadParameter(f"{as_of!r} is not a date written YYYY-MM-DD", param_hint="--as-of") from None
-    request = flows.FlowRequest(max_length, day, year)
+    request = flows.FlowRequest(max_length, day, year, include_proposed)
     with open_ledger() as book:
         analysis = flows.analyse_flows(book.unit_of_work, request)
-        if day is None and year is None:
+        if day is None and year is None and not include_proposed:
             flows.save_flows(book.unit_of_work, analysis)
     if fmt in ("png", "svg"):
         from ledger.io.graphs import draw

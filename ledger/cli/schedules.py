@@ -13,6 +13,7 @@ from ledger.cli.common import (
     FORMATS,
     GRAINS,
     OUTPUT_OPTION,
+    PROPOSED_OPTION,
     app,
     choice,
     fiscal_option,
@@ -49,6 +50,7 @@ def schedule(
     by_agreement: Annotated[
         bool, typer.Option("--by-agreement", help="With --consolidated: one line per agreement, with its contract.")
     ] = False,
+    include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
 ) -> None:
@@ -66,13 +68,14 @@ def schedule(
     grain = Grain(choice("--by", by, GRAINS))
     fmt = choice("--format", fmt_name, FORMATS)
     fiscal = fiscal_option(fiscal_choice, fiscal_calendar)
-    if (rollup or by_agreement) and not consolidated:
-        raise typer.BadParameter("only with --consolidated", param_hint="--rollup/--by-agreement")
+    if (rollup or by_agreement or include_proposed) and not consolidated:
+        raise typer.BadParameter("only with --consolidated", param_hint="--rollup/--by-agreement/--include-proposed")
     with open_ledger() as book:
         if consolidated:
             request = services.ConsolidatedRequest(
-                grain, tuple(agreement or ()), payer, payee, fiscal, rollup=rollup, by_agreement=by_agreement
-            )
+                grain, tuple(agreement or ()), payer, payee, fiscal, rollup=rollup, by_agreement=by_agreement,
+                include_proposed=include_proposed,
+            )  # fmt: skip
             frame = services.consolidated_schedule(book.unit_of_work, request)
             columns = [*(("agreement_id", "contract_id") if by_agreement else ()), *out_.CONSOLIDATED_CSV_COLUMNS]
         else:

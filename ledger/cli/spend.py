@@ -11,6 +11,7 @@ import typer
 from ledger.cli.common import (
     FORMAT_OPTION,
     OUTPUT_OPTION,
+    PROPOSED_OPTION,
     app,
     choice,
     date_option,
@@ -102,6 +103,7 @@ def burn(
     periods: Annotated[
         bool, typer.Option("--periods", help="One row per contract year and minimum period instead (table, csv).")
     ] = False,
+    include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
 ) -> None:
@@ -115,7 +117,7 @@ def burn(
     fmt = choice("--format", fmt_name, BURN_FORMATS)
     day = date_option("--as-of", as_of) or today()
     with open_ledger() as book:
-        positions = book.positions(day, agreement or ())
+        positions = book.positions(day, agreement or (), include_proposed=include_proposed)
     with output_stream(output) as out:
         if fmt == "json":
             out_.write_json(burn_output.as_json(positions, day), out)
@@ -139,13 +141,16 @@ BURN_TABLE_COLUMNS = [
 @app.command()
 def commitments(
     fmt_name: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="focus (CSV) or table.")] = "focus",
+    include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
 ) -> None:
-    """Export the commitments in the FOCUS 1.3 Contract Commitment dataset shape: one row for the whole
-    term, one per binding contract year (tranches) and one per minimum period; period ends exclusive."""
+    """Export the commitments as a FOCUS 1.3 Contract Commitment dataset whose rows partition each
+    contract's committed total: a commitment's binding contract years (tranches) or its whole term, cut
+    into its minimum periods and a balance; undisclosed commitments with a capacity as Usage rows.
+    Proposed and cancelled deals are left out; period ends are exclusive."""
     fmt = choice("--format", fmt_name, ["focus", "table"])
     with open_ledger() as book:
-        frame = book.focus_commitments()
+        frame = book.focus_commitments(include_proposed=include_proposed)
     with output_stream(output) as out:
         table_or_csv(frame, "csv" if fmt == "focus" else "table", out, "Contract commitments (FOCUS 1.3)",
                       ["ContractCommitmentCost"])  # fmt: skip

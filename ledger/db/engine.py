@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from ledger.config import display_url
 from ledger.errors import ConfigurationError
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -19,10 +20,10 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise ConfigurationError(
-            f"database URL {url!r}: expected sqlite:///FILE or postgresql://USER@HOST/DB"
+            f"database URL {display_url(url)!r}: expected sqlite:///FILE or postgresql://USER@HOST/DB"
         ) from None
     if parsed.get_backend_name() not in SUPPORTED:
-        raise ConfigurationError(f"database URL {url!r}: expected a SQLite or PostgreSQL URL")
+        raise ConfigurationError(f"database URL {display_url(url)!r}: expected a SQLite or PostgreSQL URL")
     engine = create_engine(parsed)
     if engine.dialect.name == "sqlite":
         _make_sqlite_transactional(engine)

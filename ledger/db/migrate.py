@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from ledger.config import display_url
 from ledger.errors import ConfigurationError, SchemaError
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -54,9 +55,9 @@ def require_current(connection: Connection, url: str) -> None:
     """Refuse to work on a database whose schema is missing or behind the code."""
     current = current_revision(connection)
     if current is None:
-        raise SchemaError(f"{url} has no ledger schema yet: run `ledger init` first")
+        raise SchemaError(f"{display_url(url)} has no ledger schema yet: run `ledger init` first")
     if current != head_revision():
-        raise SchemaError(f"{url} has an older ledger schema ({current}): run `ledger init` to upgrade it")
+        raise SchemaError(f"{display_url(url)} has an older ledger schema ({current}): run `ledger init` to upgrade it")
 
 
 def check(connection: Connection) -> None:

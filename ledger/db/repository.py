@@ -329,6 +329,13 @@ class Store:
         result = self._run(insert(IngestFile).values(**row).returning(IngestFile.id))
         return int(result.scalar_one())
 
+    def capacities_frame(self) -> pd.DataFrame:
+        """agreement_id (key), quantity (exact decimal text), unit and chip_family of every capacity."""
+        query = select(Agreement.key, ChipDetail.quantity, ChipDetail.unit, ChipDetail.chip_family).join(
+            Agreement, Agreement.id == ChipDetail.agreement_id
+        )
+        return pd.DataFrame(self._raw_rows(query), columns=["agreement_id", "quantity", "unit", "chip_family"])
+
     def minimums_frame(self) -> pd.DataFrame:
         """agreement_id (key), amount_minor, period of every commitment with a minimum per period."""
         query = select(Agreement.key, CommitmentMinimum.amount_minor, CommitmentMinimum.period).join(

@@ -12,8 +12,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ledger.domain.calendars import CALENDAR_YEAR, FiscalCalendar
-from ledger.domain.dates import ONE_DAY, add_months
+from ledger.domain.dates import ONE_DAY, add_months, anniversary_periods
 from ledger.domain.money import format_minor
 from ledger.errors import DomainError
 
@@ -65,6 +67,20 @@ class Status(Choice):
     BINDING = "binding"  # signed contract
     COMPLETED = "completed"  # fully paid or closed
     CANCELLED = "cancelled"
+
+
+def counted_statuses(*, include_proposed: bool = False) -> frozenset[str]:
+    """The one rule of which statuses count (README, "Statuses").
+
+    `cancelled` counts nowhere: no schedule, no consolidated total, no burn, no export, no cycle.
+    `proposed` (talks, letters of intent) has its own schedule but stays out of consolidated
+    totals, burn, the FOCUS export and cycles unless the user asks for it.
+    """
+    kept = {Status.ANNOUNCED, Status.BINDING, Status.COMPLETED} | ({Status.PROPOSED} if include_proposed else set())
+    return frozenset(s.value for s in kept)
+
+
+SCHEDULED_STATUSES = counted_statuses(include_proposed=True)  # every status but cancelled has a schedule
 
 
 class Confidence(Choice):
@@ -130,13 +146,14 @@ class Term:
 
     def contract_years(self) -> list[Term]:
         """Anniversary years [start + 12(j-1) months, start + 12j months), the last cut at the term's end."""
-        years: list[Term] = []
-        begin = self.start
-        while begin < self.end:
-            following = add_months(self.start, 12 * (len(years) + 1))
-            years.append(Term(begin, min(following, self.end)))
-            begin = following
-        return years
+        return self.periods(12)
+
+    def periods(self, step_months: int) -> list[Term]:
+        """The term's anniversary periods of `step_months` months (see `anniversary_periods`)."""
+        _, _, begins, ends = anniversary_periods(
+            np.array([self.start], "datetime64[D]"), np.array([self.end], "datetime64[D]"), step_months
+        )
+        return [Term(b, e) for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,11 +34,6 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def as_days(values: object) -> DateArray:
-    """Anything date-like (dates, strings, datetime64, pandas) -> datetime64[D] array."""
-    return np.asarray(values, dtype="datetime64[D]")
-
-
 def month_index(days: DateArray) -> IntArray:
     """Months since 1970-01 for each date (1970-01 -> 0)."""
     return days.astype("datetime64[M]").astype(np.int64)
@@ -79,3 +74,23 @@ def months_before(start: DateArray, when: DateArray) -> IntArray:
     anniversary_day = np.minimum(day_of_month(start), days_in_month(month_index(when)))
     count: IntArray = np.maximum(k + (day_of_month(when) > anniversary_day), 0)
     return count
+
+
+def anniversary_periods(
+    start: DateArray, end: DateArray, step_months: int
+) -> tuple[IntArray, IntArray, DateArray, DateArray]:
+    """The one definition of a term's periods: contract years (step 12), quarters (3) and months (1).
+
+    Period j (0-based) of term i is [add_months(start, step*j), add_months(start, step*(j+1))), always
+    counted from the term's own start (so a 29 February start keeps the 29th where a month has one),
+    the last period cut at the term's end. Returns (term index, j, period start, period end), sorted
+    by term and j. Schedules, burn periods, minimums and the FOCUS export all build periods here.
+    """
+    start = np.asarray(start, "datetime64[D]")
+    end = np.asarray(end, "datetime64[D]")
+    counts = (months_before(start, end) + step_months - 1) // step_months
+    owner = np.repeat(np.arange(len(start), dtype=np.int64), counts)
+    j = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    begins = add_months_array(start[owner], step_months * j)
+    ends = np.minimum(add_months_array(start[owner], step_months * (j + 1)), end[owner])
+    return owner, j, begins, ends

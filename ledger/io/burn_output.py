@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ledger.burn.position import CommitmentTerms, PeriodPosition, Position
+from ledger.burn.position import CommitmentTerms, PeriodPosition, Position, position
 from ledger.domain.dates import ONE_DAY
 from ledger.domain.money import format_minor
 from ledger.domain.spend import format_pico, pico_per_minor
@@ -132,42 +132,84 @@ def as_json(positions: list[Position], as_of: dt.date) -> dict[str, object]:
 
 
 def focus_commitments(terms: list[CommitmentTerms]) -> pd.DataFrame:
-    """FOCUS 1.3 Contract Commitment rows: the whole term, each binding contract year, each minimum period.
+    """FOCUS 1.3 Contract Commitment rows whose costs partition each contract's committed total.
 
-    Period ends are exclusive and timestamps are UTC midnights, as FOCUS writes them.
+    A contract is a commitment and the commitments that `expand` it (same kind, same parties), plus
+    the capacity parts of them; every row of a contract carries the contract's whole period. Each
+    spend commitment is cut into its binding periods: its contract years when they are binding
+    (tranches), else its whole term; within each, one row per minimum period and a `Balance` row
+    for what the minimums leave. So the costs of a contract's rows add up to its committed total,
+    and no row contains another. Undisclosed commitments with a known capacity are `Usage` rows
+    (quantity and unit, no cost). Period ends are exclusive; timestamps are UTC midnights.
     """
-    rows = []
+    contracts: dict[str, tuple[dt.date, dt.date]] = {}
     for t in terms:
-        contract = (t.contract_id or t.key, _stamp(t.start), _stamp(t.last_day + ONE_DAY))
-        total = format_minor(t.committed_minor, t.currency)
-        rows.append(_focus_row(t, t.key, "Total", total, t.start, t.last_day, contract, "whole term"))
-        periods = [q for q in _periods_of(t) if q.binding]
-        for q in periods:
-            kind = "Minimum" if q.kind == "minimum" else "Contract year"
-            amount = format_minor(q.required_pico // pico_per_minor(t.currency), t.currency)
-            rows.append(_focus_row(t, f"{t.key}/{q.label}", kind, amount, q.start, q.last_day, contract, q.label))
+        key = t.contract_id or t.key
+        first, last = contracts.get(key, (t.start, t.last_day))
+        contracts[key] = (min(first, t.start), max(last, t.last_day))
+    rows = []
+    for t in sorted(terms, key=lambda t: (t.contract_id or t.key, t.start, t.key)):
+        first, last = contracts[t.contract_id or t.key]
+        contract = (t.contract_id or t.key, _stamp(first), _stamp(last + ONE_DAY))
+        if t.quantity is not None:
+            rows.append(_focus_row(t, t.key, "Usage", None, t.start, t.last_day, "whole term", contract))
+            continue
+        rows += [_focus_row(t, *part, contract) for part in _spend_parts(t)]
     return pd.DataFrame(rows, columns=FOCUS_COMMITMENT_COLUMNS)
 
 
-def _periods_of(terms: CommitmentTerms) -> tuple[PeriodPosition, ...]:
-    from ledger.burn.position import position
+def _spend_parts(t: CommitmentTerms) -> list[tuple[str, str, str | None, dt.date, dt.date, str]]:
+    """(id, type, cost, start, last day, note) of each row of a spend commitment: a partition of its total."""
+    unit = pico_per_minor(t.currency)
+    periods = position(t, {}, t.start).periods
+    years = [q for q in periods if q.kind == "contract_year" and q.binding]
+    minimums = [q for q in periods if q.kind == "minimum"]
+    bases = [(q.label, q.start, q.last_day, q.required_pico // unit) for q in years]
+    if not bases:
+        bases = [("", t.start, t.last_day, t.committed_minor)]
+    parts: list[tuple[str, str, str | None, dt.date, dt.date, str]] = []
+    for label, start, last_day, amount in bases:
+        inside = [q for q in minimums if start <= q.start <= last_day]
+        prefix = f"{t.key}/{label}" if label else t.key
+        parts += [
+            (f"{prefix}/{q.label}" if label else f"{t.key}/{q.label}", "Minimum",
+             format_minor(q.required_pico // unit, t.currency), q.start, q.last_day, f"minimum {q.label}")
+            for q in inside
+        ]  # fmt: skip
+        balance = amount - sum(q.required_pico // unit for q in inside)
+        kind = "Contract year" if label else "Term"
+        if not inside:
+            parts.append((prefix, kind, format_minor(amount, t.currency), start, last_day, label or "whole term"))
+        elif balance > 0:
+            note = f"what the minimums of {label or 'the term'} leave"
+            parts.append((f"{prefix}/balance", "Balance", format_minor(balance, t.currency), start, last_day, note))
+    return parts
 
-    return position(terms, {}, terms.start).periods
+
+_QUALIFIED = {"approximately": "approximately", "up_to": "up to", "at_least": "at least"}
 
 
 def _focus_row(
     t: CommitmentTerms,
     commitment_id: str,
     kind: str,
-    cost: str,
+    cost: str | None,
     start: dt.date,
     last_day: dt.date,
-    contract: tuple[str, str, str],
     note: str,
+    contract: tuple[str, str, str],
 ) -> list[object]:
-    description = f"{t.description or t.key}: {kind.lower()} spend commitment, {note}"
+    what = (
+        f"capacity usage commitment of {t.quantity} {t.unit}" if kind == "Usage" else f"{kind.lower()} spend commitment"
+    )
+    qualifier = _QUALIFIED.get(t.qualifier)
+    description = f"{t.description or t.key}: {what}, {note}" + (
+        f" (amount reported as {qualifier})" if qualifier else ""
+    )
+    category = "Usage" if kind == "Usage" else "Spend"
+    quantity, unit = (t.quantity, t.unit) if kind == "Usage" else (None, None)
     return [
-        commitment_id, kind, "Spend", cost, None, None, description, _stamp(start), _stamp(last_day + ONE_DAY),
+        commitment_id, kind, category, cost, quantity, unit, description, _stamp(start), _stamp(last_day + ONE_DAY),
         *contract, t.currency,
     ]  # fmt: skip
 

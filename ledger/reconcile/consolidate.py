@@ -4,7 +4,7 @@ Relation semantics (the README's "Relations"):
 
 - `additional`: both agreements count.
 - `expands`: both count, reported as one contract (`contract_id` = the first
-  agreement of the chain).
+  agreement of the chain) when both are of the same kind between the same parties.
 - `supersedes`: the newer replaces the older from the newer's start date: the
   older is cut there (`until` in the kernel) and keeps what accrued before,
   with its timing. A newer agreement starting on or before the older's start
@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.domain.agreements import RelationKind, split_by_weights
+from ledger.domain.dates import IntArray
 from ledger.schedule.kernel import Lines, SliceArrays, amortize
 from ledger.schedule.schedules import Prepared
 
@@ -62,10 +63,17 @@ class RelationPlan:
         return self.contract.get(key, key)
 
 
-def relation_plan(starts: dict[str, dt.date], relations: Iterable[tuple[str, str, str]]) -> RelationPlan:
+def relation_plan(
+    starts: dict[str, dt.date],
+    relations: Iterable[tuple[str, str, str]],
+    sides: dict[str, tuple[str, str, str]] | None = None,
+) -> RelationPlan:
     """`relations` are (agreement, kind, related agreement); `starts` holds every agreement's start date.
 
-    Relations to agreements not in `starts` are ignored here (reconcile reports them).
+    Relations to agreements not in `starts` are ignored here (reconcile reports them), so leaving an
+    agreement out (a cancelled or proposed one) leaves out what it would do to others. `sides[key]`
+    is an agreement's (kind, payer, payee): an `expands` makes one contract only between agreements
+    of the same kind and parties (a commitment never joins the contract of an equity stake).
     """
     plan = RelationPlan()
     expands: dict[str, str] = {}
@@ -78,7 +86,7 @@ def relation_plan(starts: dict[str, dt.date], relations: Iterable[tuple[str, str
                 plan.cut[related] = (starts[key], key)
         elif kind == RelationKind.TRANCHE_OF:
             plan.parts.setdefault(related, []).append(key)
-        elif kind == RelationKind.EXPANDS:
+        elif kind == RelationKind.EXPANDS and (sides is None or sides.get(key) == sides.get(related)):
             expands[key] = related
     _inherit_parts(plan, starts)
     for key in expands:
@@ -243,16 +251,7 @@ def _frames(
     )
     if not with_lines:
         return Consolidation(pd.DataFrame(columns=LINE_COLUMNS), adjustments, plan)
-    changes = pd.DataFrame({"owner": owners, "period": index, "delta": adjustments["amount_minor"].to_numpy()})
-    change = changes.groupby(["owner", "period"], sort=False)["delta"].sum()
-    lines = pd.DataFrame({"owner": gross.owner, "period": gross.period, "amount": gross.amount})
-    if len(change):
-        joined = lines.set_index(["owner", "period"]).join(change, how="outer").fillna(0)
-        joined["amount"] = (joined["amount"] + joined["delta"]).astype(np.int64)
-        lines = joined.reset_index().sort_values(["owner", "period"], kind="stable")
-        lines = lines[lines["amount"] != 0]
-    owner = lines["owner"].to_numpy(dtype=np.int64)
-    period = lines["period"].to_numpy(dtype=np.int64)
+    owner, period, amount = _net_lines(gross, owners, index, adjustments["amount_minor"].to_numpy(dtype=np.int64))
     agreements = ready.agreements
     frame = pd.DataFrame(
         {
@@ -261,8 +260,28 @@ def _frames(
             "period": periods.label[period],
             "period_start": periods.start[period],
             "period_end": periods.end[period] - one_day,
-            "amount_minor": lines["amount"].to_numpy(dtype=np.int64),
+            "amount_minor": amount,
             "currency": agreements["currency"].to_numpy(dtype=object)[owner],
         }
     )
     return Consolidation(frame, adjustments, plan)
+
+
+def _net_lines(gross: Lines, owner: IntArray, period: IntArray, delta: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Gross lines plus adjustment deltas, summed per (owner, period), zero lines dropped.
+
+    Pure int64: a join that fills missing values would turn minor units into floats and lose cents
+    near 10^17 (the sums are of a line and what consolidation removes from it, so within its range).
+    """
+    owners = np.concatenate([gross.owner, owner]).astype(np.int64)
+    periods = np.concatenate([gross.period, period]).astype(np.int64)
+    amounts = np.concatenate([gross.amount, delta]).astype(np.int64)
+    if len(owner) == 0:
+        keep = amounts != 0
+        return owners[keep], periods[keep], amounts[keep]
+    order = np.lexsort((periods, owners))
+    owners, periods, amounts = owners[order], periods[order], amounts[order]
+    heads = np.flatnonzero(np.concatenate(([True], (owners[1:] != owners[:-1]) | (periods[1:] != periods[:-1]))))
+    summed = np.add.reduceat(amounts, heads) if len(amounts) else amounts
+    keep = summed != 0
+    return owners[heads][keep], periods[heads][keep], summed[keep]

@@ -19,6 +19,9 @@ Kinds and severities (the README documents them and the JSON schema):
   investors are not itemized): tranche_of parts against their whole.
 - valuation_mismatch (warning): pre-money + the round's amount differs from
   post-money by more than VALUATION_TOLERANCE of post-money.
+- valuation_conflict (warning): two valuations of the same party, kind and
+  day (competing reports) differ by more than VALUATION_TOLERANCE of the
+  larger.
 - rate_vs_total (warning): the first clause of the notes (where reports
   qualify the amount) calls it a rate (per year, per month), while the
   ledger schedules it as a total over the term.
@@ -142,7 +145,7 @@ def overlap_findings(
         "currency",
     )
     findings: list[Finding] = []
-    active: list[tuple[object, str, int | None, str]] = []  # (end, key, amount, currency) of the group so far
+    active: list[tuple[object, str, int | None, str, object]] = []  # (end, key, amount, currency, start) so far
     group: tuple[object, ...] = ()
     for payer, payee, kind, key, start, end, amount, currency in zip(
         *(ordered[c].tolist() for c in columns), strict=True
@@ -151,15 +154,33 @@ def overlap_findings(
             group, active = (payer, payee, kind), []
         active = [item for item in active if item[0] >= start]  # terms include their last day
         amount = None if amount is None or pd.isna(amount) else int(amount)
-        for _, other, other_amount, other_currency in active:
+        for other_end, other, other_amount, other_currency, other_start in active:
             if other not in component or component.get(other) != component.get(key):
-                findings.append(_overlap(other, key, other_amount, amount, currency, other_currency, urls))
-        active.append((end, key, amount, currency))
+                terms = _term_difference((other_start, other_end), (start, end))
+                findings.append(_overlap(other, key, other_amount, amount, currency, other_currency, urls, terms))
+        active.append((end, key, amount, currency, start))
     return findings
 
 
+def _term_difference(first: tuple[object, object], second: tuple[object, object]) -> str:
+    """How two terms (start, last day) differ, in words; empty when they are the same."""
+    parts = []
+    if first[0] != second[0]:
+        parts.append(f"starts {first[0]} and {second[0]}")
+    if first[1] != second[1]:
+        parts.append(f"last days {first[1]} and {second[1]}")
+    return "; terms differ: " + ", ".join(parts) if parts else ""
+
+
 def _overlap(
-    first: str, second: str, a: int | None, b: int | None, currency: str, other_currency: str, urls: dict[str, set[str]]
+    first: str,
+    second: str,
+    a: int | None,
+    b: int | None,
+    currency: str,
+    other_currency: str,
+    urls: dict[str, set[str]],
+    terms: str = "",
 ) -> Finding:
     same_source = sorted(urls.get(first, set()) & urls.get(second, set()))
     close = (
@@ -178,7 +199,7 @@ def _overlap(
             "probable_duplicate",
             Severity.WARNING,
             pair,
-            f"{first} and {second} look like one deal recorded twice ({why}: {amounts}); "
+            f"{first} and {second} look like one deal recorded twice ({why}: {amounts}{terms}); "
             f"if so, relate {second} to {first} as {relation}",
             amount_minor=b,
             difference_minor=None if a is None or b is None or not close else b - a,
@@ -245,6 +266,32 @@ class ValuationPoint:
     kind: str
     amount_minor: int
     currency: str
+    party: str | None = None
+    as_of: object = None  # a date
+
+
+def valuation_conflicts(valuations: Iterable[ValuationPoint]) -> list[Finding]:
+    """Competing reports: valuations of one party, kind and day (and currency) that disagree."""
+    same: dict[tuple[str, str, object, str], list[ValuationPoint]] = defaultdict(list)
+    for point in valuations:
+        if point.party is not None and point.as_of is not None:
+            same[(point.party, point.kind, point.as_of, point.currency)].append(point)
+    findings = []
+    for (party, kind, day, currency), points in sorted(same.items(), key=lambda item: str(item[0])):
+        points = sorted(points, key=lambda p: (p.amount_minor, p.key))
+        low, high = points[0], points[-1]
+        if high.amount_minor - low.amount_minor > VALUATION_TOLERANCE * high.amount_minor:
+            listed = ", ".join(f"{p.key} {_money(p.amount_minor, currency)}" for p in points)
+            message = (
+                f"{len(points)} {kind.replace('_', '-')} valuations of {party} on {day} disagree ({listed}):"
+                f" competing reports; keep one, or mark the others' confidence"
+            )
+            keys = tuple(p.key for p in points)
+            difference = high.amount_minor - low.amount_minor
+            findings.append(
+                Finding("valuation_conflict", Severity.WARNING, keys, message, high.amount_minor, difference, currency)
+            )
+    return findings
 
 
 def valuation_findings(valuations: Iterable[ValuationPoint], deals: Mapping[str, Deal]) -> list[Finding]:

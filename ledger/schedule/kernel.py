@@ -26,9 +26,10 @@ from ledger.domain.calendars import PeriodTable
 from ledger.domain.dates import (
     DateArray,
     IntArray,
-    add_months_array,
+    anniversary_periods,
     day_of_month,
     days_in_month,
+    month_first_day,
     month_index,
     months_before,
 )
@@ -291,13 +292,34 @@ def _merge_adjacent(lines: Lines) -> Lines:
 
 def contract_year_periods(start: DateArray, end: DateArray) -> Periods:
     """Per-agreement contract years: calendar i holds agreement i's years CY1, CY2, ... cut at its end."""
-    start = np.asarray(start, "datetime64[D]")
-    end = np.asarray(end, "datetime64[D]")
-    years = (months_before(start, end) + 11) // 12
-    owner = np.repeat(np.arange(len(start), dtype=np.int64), years)
-    offsets = np.cumsum(years) - years
-    j = np.arange(int(years.sum()), dtype=np.int64) - offsets[owner]
-    year_start = add_months_array(start[owner], 12 * j)
-    year_end = np.minimum(add_months_array(start[owner], 12 * (j + 1)), end[owner])
+    owner, j, year_start, year_end = anniversary_periods(start, end, 12)
     labels = np.array([f"CY{k}" for k in (j + 1).tolist()], dtype=object)
     return Periods(owner, year_start, year_end, labels)
+
+
+def contract_piece_periods(start: DateArray, end: DateArray) -> Periods:
+    """Per-agreement pieces: calendar months cut at the term's monthly anniversaries, labelled by contract year.
+
+    Every calendar month, contract year, contract quarter and contract month of the term is a union
+    of whole pieces, so one amortization at this grain serves them all (burn, minimums, the FOCUS
+    export) and each of their sums equals the kernel's figure at that grain exactly.
+    """
+    start = np.asarray(start, "datetime64[D]")
+    end = np.asarray(end, "datetime64[D]")
+    owner_a, _, anniversaries, _ = anniversary_periods(start, end, 1)
+    first, last = month_index(start), month_index(end - _DAY)
+    counts = np.maximum(last - first, 0)
+    owner_m = np.repeat(np.arange(len(start), dtype=np.int64), counts)
+    month = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    firsts = month_first_day(first[owner_m] + month + 1)
+    owner = np.concatenate([owner_a, owner_m])
+    begins = np.concatenate([anniversaries, firsts])
+    keys = np.unique(owner * _SPAN + begins.astype(np.int64) + _HALF)
+    owner = keys // _SPAN
+    begins = (keys - owner * _SPAN - _HALF).astype("datetime64[D]")
+    following = np.append(begins[1:], np.datetime64("NaT", "D"))
+    last_of_owner = np.append(owner[1:] != owner[:-1], True)
+    ends = np.where(last_of_owner, end[owner], following)
+    year = months_before(start[owner], np.asarray(begins + _DAY, "datetime64[D]")) - 1
+    labels = np.array([f"CY{k}" for k in (year // 12 + 1).tolist()], dtype=object)
+    return Periods(owner, begins, ends, labels)

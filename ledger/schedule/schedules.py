@@ -8,7 +8,8 @@ Input frames (as the repository loads them, or as tests build them):
 - slices (tranches and ramps): `agreement_id`, `start_date`, `end_date`
   (inclusive), `amount_minor`.
 
-Agreements with an undisclosed amount have no schedule.
+Agreements with an undisclosed amount have no schedule, and neither have cancelled ones
+(`SCHEDULED_STATUSES`, the one status rule).
 """
 
 from __future__ import annotations
@@ -19,10 +20,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ledger.domain.agreements import Basis, Profile
+from ledger.domain.agreements import SCHEDULED_STATUSES, Basis, Profile
 from ledger.domain.calendars import CALENDAR_YEAR, FiscalCalendar, Grain, calendar_periods
 from ledger.domain.dates import DateArray
-from ledger.schedule.kernel import Lines, Periods, SliceArrays, amortize, contract_year_periods
+from ledger.schedule.kernel import (
+    Lines,
+    Periods,
+    SliceArrays,
+    amortize,
+    contract_piece_periods,
+    contract_year_periods,
+)
 
 SCHEDULE_COLUMNS = ["agreement_id", "period", "period_start", "period_end", "amount_minor", "currency"]
 _DAY = np.timedelta64(1, "D")
@@ -33,9 +41,17 @@ def _days(column: pd.Series) -> DateArray:
     return days
 
 
+def has_schedule(agreements: pd.DataFrame) -> np.ndarray:
+    """Which agreements have a schedule: a disclosed amount and a status that is not cancelled."""
+    keep = agreements["amount_minor"].notna().to_numpy(dtype=bool, copy=True)
+    if "status" in agreements:
+        keep &= agreements["status"].isin(SCHEDULED_STATUSES).to_numpy(dtype=bool)
+    return keep
+
+
 def disclosed(agreements: pd.DataFrame) -> pd.DataFrame:
-    """The agreements that have an amount to schedule, renumbered 0..n-1."""
-    return agreements[agreements["amount_minor"].notna()].reset_index(drop=True)
+    """The agreements that have a schedule (`has_schedule`), renumbered 0..n-1."""
+    return agreements[has_schedule(agreements)].reset_index(drop=True)
 
 
 def slice_arrays(agreements: pd.DataFrame, slices: pd.DataFrame) -> SliceArrays:
@@ -98,13 +114,23 @@ def prepare(
     calendars: Sequence[FiscalCalendar] | None = None,
 ) -> Prepared:
     """Slices and periods of every disclosed agreement (`calendars[i]`: agreement i's fiscal calendar)."""
-    keep = agreements["amount_minor"].notna().to_numpy()
+    keep = has_schedule(agreements)
     if calendars is not None:
         calendars = [c for c, k in zip(calendars, keep, strict=True) if k]
     agreements = agreements[keep].reset_index(drop=True)
     pieces = slice_arrays(agreements, slices)
     periods, slice_calendar = periods_for(grain, agreements, pieces, calendars)
     return Prepared(agreements, pieces, periods, slice_calendar)
+
+
+def prepare_pieces(agreements: pd.DataFrame, slices: pd.DataFrame) -> Prepared:
+    """Kernel inputs at the grain of contract pieces (`contract_piece_periods`): calendar months cut at each
+    term's monthly anniversaries, labelled by contract year (calendar i is agreement i)."""
+    agreements = disclosed(agreements)
+    pieces = slice_arrays(agreements, slices)
+    start = _days(agreements["start_date"])
+    end: DateArray = _days(agreements["end_date"]) + _DAY
+    return Prepared(agreements, pieces, contract_piece_periods(start, end), pieces.owner)
 
 
 def schedule_frame(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ledger.domain.agreements import counted_statuses
 from ledger.domain.calendars import Grain
 from ledger.flows.graph import (
     Cycle,
@@ -28,6 +29,7 @@ class FlowRequest:
     max_length: int = 4
     as_of: dt.date | None = None  # only agreements announced (else started) on or before this date
     year: int | None = None  # only money scheduled in this calendar year
+    include_proposed: bool = False  # count proposed deals too (cancelled ones never count)
 
 
 @dataclass
@@ -42,10 +44,13 @@ def analyse_flows(uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowReq
     """Edges between parent companies, every loop up to `max_length` parties, and the measures."""
     if request.max_length < 2:
         raise ValueError("a maximum cycle length of at least 2")
-    yearly = consolidated_schedule(uow_factory, ConsolidatedRequest(Grain.YEAR, by_agreement=True))
+    yearly = consolidated_schedule(
+        uow_factory, ConsolidatedRequest(Grain.YEAR, by_agreement=True, include_proposed=request.include_proposed)
+    )
     with uow_factory() as uow:
         agreements = uow.store.agreements_frame()
         groups = party_groups(uow.store.parties())
+    agreements = agreements[agreements["status"].isin(counted_statuses(include_proposed=request.include_proposed))]
     agreements = agreements.assign(
         payer_group=agreements["payer"].map(groups),
         payee_group=agreements["payee"].map(groups),

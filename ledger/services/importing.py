@@ -33,7 +33,7 @@ from ledger.io.records import Located
 from ledger.perf import no_cyclic_gc
 from ledger.progress import Progress, silent
 from ledger.schedule.kernel import amortize
-from ledger.schedule.schedules import periods_for, slice_arrays
+from ledger.schedule.schedules import has_schedule, periods_for, slice_arrays
 from ledger.services.reconciliation import refresh_adjustments
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -76,6 +76,17 @@ def init_schema(engine: Engine) -> tuple[str | None, str]:
         return before, migrate.head_revision()
 
 
+def refresh_derived(uow_factory: UnitOfWorkFactory) -> None:
+    """Recompute what the ledger derives from its records (adjustments, draw-downs), in one transaction."""
+    with uow_factory() as uow:
+        refresh_adjustments(uow.store)
+        if uow.store.has_consumption():
+            from ledger.services.spend import refresh_drawdowns
+
+            refresh_drawdowns(uow.store)
+        uow.commit()
+
+
 # -- import and seed ------------------------------------------------------------
 
 
@@ -114,10 +125,11 @@ def import_files(
         if summary.agreements_created or summary.agreements_updated:
             progress("Consolidating relations", None)
             summary.adjustments_written = refresh_adjustments(uow.store)
-            if uow.store.has_consumption():  # commitments changed: charges may draw them differently
-                from ledger.services.spend import refresh_drawdowns
+        changed = summary.agreements_created or summary.agreements_updated
+        if (changed or summary.parties_created or summary.parties_updated) and uow.store.has_consumption():
+            from ledger.services.spend import refresh_drawdowns  # commitments or party groups changed
 
-                refresh_drawdowns(uow.store)
+            refresh_drawdowns(uow.store)
         uow.commit()
     return summary
 
@@ -355,7 +367,7 @@ def _store_month_lines(
 ) -> int:
     """Amortize the written agreements by month and bulk-write the lines (the stored schedule)."""
     frame = batch.agreements
-    frame = frame[frame["agreement_id"].isin(written) & frame["amount_minor"].notna()].reset_index(drop=True)
+    frame = frame[frame["agreement_id"].isin(written).to_numpy() & has_schedule(frame)].reset_index(drop=True)
     if frame.empty:
         return 0
     progress("Amortizing by month", len(frame))

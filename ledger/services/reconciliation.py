@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from ledger.db.repository import Store
-from ledger.domain.agreements import Profile
+from ledger.domain.agreements import Profile, counted_statuses
 from ledger.domain.calendars import Grain
 from ledger.frames import rows
-from ledger.reconcile.consolidate import Consolidation, consolidate, relation_plan
+from ledger.reconcile.consolidate import Consolidation, RelationPlan, consolidate, relation_plan
 from ledger.reconcile.findings import (
     Deal,
     Finding,
@@ -23,9 +23,10 @@ from ledger.reconcile.findings import (
     rate_findings,
     reference_findings,
     relation_findings,
+    valuation_conflicts,
     valuation_findings,
 )
-from ledger.schedule.schedules import prepare
+from ledger.schedule.schedules import prepare, prepare_pieces
 from ledger.services.schedules import (
     FiscalChoice,
     UnitOfWorkFactory,
@@ -59,32 +60,47 @@ class ConsolidatedRequest:
     fiscal_calendar: FiscalChoice = "payer"
     rollup: bool = False  # show payers and payees as their ultimate parent companies
     by_agreement: bool = False  # one line per agreement and period, with its contract_id
+    include_proposed: bool = False  # count proposed deals too (cancelled ones never count)
 
 
-def _consolidation(
-    store: Store, grain: Grain, fiscal: FiscalChoice, keys: list[str] | None = None, *, with_lines: bool = True
+def consolidation_of(
+    store: Store,
+    grain: Grain | None,
+    fiscal: FiscalChoice,
+    keys: list[str] | None = None,
+    *,
+    with_lines: bool = True,
+    include_proposed: bool = False,
 ) -> tuple[Consolidation, pd.DataFrame]:
+    """Consolidate the agreements whose status counts (`counted_statuses`), at `grain`, or at the grain of
+    contract pieces when `grain` is None. Returns the consolidation and the counted agreements."""
     frame = store.agreements_frame(keys=keys)
+    frame = frame[frame["status"].isin(counted_statuses(include_proposed=include_proposed))].reset_index(drop=True)
     slices = store.slices_frame(frame.loc[frame["profile"] != Profile.STRAIGHT_LINE.value, "id"].tolist())
     relations = store.relations()
-    calendars = party_calendars(frame, fiscal) if grain is Grain.FISCAL_YEAR else None
-    ready = prepare(frame, slices, grain, calendars)
-    starts = dict(zip(frame["agreement_id"], frame["start_date"].dt.date, strict=True))
-    return consolidate(ready, relation_plan(starts, relations), with_lines=with_lines), frame
+    if grain is None:
+        ready = prepare_pieces(frame, slices)
+    else:
+        calendars = party_calendars(frame, fiscal) if grain is Grain.FISCAL_YEAR else None
+        ready = prepare(frame, slices, grain, calendars)
+    return consolidate(ready, agreement_plan(frame, relations), with_lines=with_lines), frame
 
 
-def consolidated_months(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every agreement's consolidated month lines (agreement_id, period_start, amount_minor...) and the
-    agreements frame, inside the caller's transaction."""
-    consolidation, frame = _consolidation(store, Grain.MONTH, "payer")
-    return consolidation.lines, frame
+def agreement_plan(frame: pd.DataFrame, relations: list[tuple[str, str, str]]) -> RelationPlan:
+    """The relation plan of the agreements in `frame` (relations to others are left out)."""
+    keys = frame["agreement_id"].tolist()
+    starts = dict(zip(keys, pd.to_datetime(frame["start_date"]).dt.date, strict=True))
+    sides = dict(zip(keys, zip(frame["kind"], frame["payer"], frame["payee"], strict=True), strict=True))
+    return relation_plan(starts, relations, sides)
 
 
 def consolidated_schedule(uow_factory: UnitOfWorkFactory, request: ConsolidatedRequest) -> pd.DataFrame:
     """Consolidated schedule lines, by payer, payee, resource and period (or by agreement)."""
     with uow_factory() as uow:
         parties = uow.store.parties()
-        consolidation, frame = _consolidation(uow.store, request.grain, request.fiscal_calendar)
+        consolidation, frame = consolidation_of(
+            uow.store, request.grain, request.fiscal_calendar, include_proposed=request.include_proposed
+        )
         keys = set(uow.store.agreement_keys())
     missing = sorted(set(request.agreements) - keys)
     if missing:
@@ -112,11 +128,17 @@ def consolidated_schedule(uow_factory: UnitOfWorkFactory, request: ConsolidatedR
 
 
 def adjustments(
-    uow_factory: UnitOfWorkFactory, grain: Grain = Grain.YEAR, fiscal: FiscalChoice = "payer"
+    uow_factory: UnitOfWorkFactory,
+    grain: Grain = Grain.YEAR,
+    fiscal: FiscalChoice = "payer",
+    *,
+    include_proposed: bool = False,
 ) -> pd.DataFrame:
     """Every amount consolidation removes from (negative) an agreement's gross schedule, by period and reason."""
     with uow_factory() as uow:
-        consolidation, frame = _consolidation(uow.store, grain, fiscal, with_lines=False)
+        consolidation, frame = consolidation_of(
+            uow.store, grain, fiscal, with_lines=False, include_proposed=include_proposed
+        )
     currency = dict(zip(frame["agreement_id"], frame["currency"], strict=True))
     out = consolidation.adjustments
     return out.assign(currency=out["agreement_id"].map(currency)).reset_index(drop=True)
@@ -129,7 +151,7 @@ def refresh_adjustments(store: Store) -> int:
     if not involved:
         store.replace_adjustments([])
         return 0
-    consolidation, frame = _consolidation(store, Grain.MONTH, "payer", involved, with_lines=False)
+    consolidation, frame = consolidation_of(store, Grain.MONTH, "payer", involved, with_lines=False)
     ids = dict(zip(frame["agreement_id"], frame["id"], strict=True))
     out = consolidation.adjustments
     stored = [
@@ -168,9 +190,9 @@ def reconcile(uow_factory: UnitOfWorkFactory) -> list[Finding]:
         for key, amount, currency, group in rows(frame, "agreement_id", "amount_minor", "currency", "payer_group")
     }
     points = [
-        ValuationPoint(key, None if pd.isna(round_key) else round_key, kind, int(amount), currency)
-        for key, round_key, kind, amount, currency in rows(
-            valuations, "valuation_id", "round_id", "kind", "amount_minor", "currency"
+        ValuationPoint(key, None if pd.isna(round_key) else round_key, kind, int(amount), currency, party, as_of)
+        for key, round_key, kind, amount, currency, party, as_of in rows(
+            valuations, "valuation_id", "round_id", "kind", "amount_minor", "currency", "party", "as_of"
         )
     ]
     findings = [
@@ -178,6 +200,7 @@ def reconcile(uow_factory: UnitOfWorkFactory) -> list[Finding]:
         *overlap_findings(frame, relations, sources),
         *parts_findings(deals, plan.parts),
         *valuation_findings(points, deals),
+        *valuation_conflicts(points),
         *rate_findings(frame),
         *reference_findings(frame, relations),
     ]

@@ -12,20 +12,22 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ledger.burn.drawdown import Charge, Commitment, draw_down
+from ledger.burn.drawdown import Charge, Commitment, Draw, draw_down
 from ledger.burn.position import CommitmentTerms, Minimum, Position, position
 from ledger.db.models import Consumption
 from ledger.db.repository import Store
-from ledger.domain.agreements import Kind, Profile
+from ledger.domain.agreements import Kind, Profile, Status, counted_statuses
 from ledger.domain.spend import ChargeCategory, MinimumPeriod, format_pico, join_pico, minor_to_pico, split_pico
 from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
-from ledger.services.reconciliation import consolidated_months
+from ledger.reconcile.consolidate import RelationPlan
+from ledger.services.reconciliation import consolidation_of
 from ledger.services.schedules import UnitOfWorkFactory, party_groups
 
 COMMITMENT_KINDS = (Kind.CLOUD_COMMITMENT.value, Kind.CHIP_AGREEMENT.value)
@@ -127,50 +129,97 @@ def _consumption_rows(store: Store, charges: ChargeFile, ingest_id: int) -> pd.D
 # -- commitments and draw-down -----------------------------------------------------------------------------
 
 
-def commitment_terms(store: Store) -> list[CommitmentTerms]:
-    """The commitments at their consolidated amounts, with month schedules and minimums."""
-    lines, frame = consolidated_months(store)
+def commitment_terms(store: Store, *, include_proposed: bool = False) -> list[CommitmentTerms]:
+    """The counted commitments at their consolidated amounts, with schedules in contract pieces and minimums.
+
+    A superseded commitment ends the day before its successor starts; a part of a whole, a fully
+    restated one and a cancelled one are not here (nor a proposed one, unless asked for).
+    """
+    consolidation, frame = consolidation_of(store, None, "payer", include_proposed=include_proposed)
+    plan, lines = consolidation.plan, consolidation.lines
     frame = frame[frame["kind"].isin(COMMITMENT_KINDS) & frame["amount_minor"].notna()]
     lines = lines[lines["agreement_id"].isin(set(frame["agreement_id"]))]
-    contracts = dict(zip(lines["agreement_id"], lines["contract_id"], strict=True))
     schedules: dict[str, dict[dt.date, int]] = defaultdict(dict)
     for key, start, amount in zip(
         lines["agreement_id"], pd.to_datetime(lines["period_start"]).dt.date, lines["amount_minor"], strict=True
     ):
-        schedules[key][start] = schedules[key].get(start, 0) + int(amount)
+        schedules[key][start] = int(amount)
     minimums = {
         k: Minimum(int(a), MinimumPeriod(p)) for k, a, p in store.minimums_frame().itertuples(index=False, name=None)
     }
     out = []
-    columns = ["agreement_id", "payer", "payee", "currency", "start_date", "end_date", "profile", "resource"]
-    cells = zip(*(frame[c].tolist() for c in columns), strict=True)
-    for key, payer, payee, currency, start, end, profile, resource in cells:
-        schedule = schedules.get(key, {})
+    for row in _records(frame):
+        schedule = schedules.get(row["agreement_id"], {})
         committed = sum(schedule.values())
         if committed <= 0:
             continue  # a part of a whole, or fully superseded: nothing of it counts
-        last_day = pd.Timestamp(end).date()
-        counted_months = [m for m, v in schedule.items() if v]
-        if counted_months:  # superseded: drawn only until its successor starts
-            final = pd.Timestamp(max(counted_months)) + pd.offsets.MonthEnd(0)
-            last_day = min(last_day, final.date())
-        out.append(
-            CommitmentTerms(
-                key=key,
-                payer=payer,
-                payee=payee,
-                currency=currency,
-                start=pd.Timestamp(start).date(),
-                last_day=last_day,
-                committed_minor=committed,
-                schedule=schedule,
-                minimum=minimums.get(key),
-                binding_years=profile == Profile.TRANCHES.value,
-                contract_id=contracts.get(key, key),
-                description=f"{payer} to {payee}" + (f": {resource}" if isinstance(resource, str) else ""),
-            )
-        )
+        out.append(_terms(row, schedule, committed, plan, minimums.get(row["agreement_id"])))
     return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _terms(
+    row: dict[str, Any], schedule: dict[dt.date, int], committed: int, plan: RelationPlan, minimum: Minimum | None
+) -> CommitmentTerms:
+    start, last_day = pd.Timestamp(row["start_date"]).date(), pd.Timestamp(row["end_date"]).date()
+    cut = plan.cut.get(row["agreement_id"])
+    if cut is not None and cut[0] > start:  # superseded: drawn only until its successor starts
+        last_day = min(last_day, cut[0] - dt.timedelta(days=1))
+    return CommitmentTerms(
+        key=row["agreement_id"],
+        payer=row["payer"],
+        payee=row["payee"],
+        currency=row["currency"],
+        start=start,
+        last_day=last_day,
+        committed_minor=committed,
+        schedule=schedule,
+        minimum=minimum,
+        binding_years=row["profile"] == Profile.TRANCHES.value,
+        contract_id=plan.contract_of(row["agreement_id"]),
+        description=_description(row),
+        status=row["status"],
+        qualifier=row["amount_qualifier"],
+        kind=row["kind"],
+    )
+
+
+def _description(row: dict[str, Any]) -> str:
+    resource = row["resource"] if isinstance(row["resource"], str) else None
+    return f"{row['payer']} to {row['payee']}" + (f": {resource}" if resource else "")
+
+
+def uncounted_terms(
+    store: Store, *, include_proposed: bool = False
+) -> tuple[list[CommitmentTerms], list[CommitmentTerms]]:
+    """The commitments the burn lists without counting them (cancelled: nothing due), and the undisclosed
+    ones with a known capacity (the FOCUS export's usage commitments)."""
+    frame = store.agreements_frame()
+    frame = frame[frame["kind"].isin(COMMITMENT_KINDS)]
+    capacity = store.capacities_frame().set_index("agreement_id")
+    cancelled, usage = [], []
+    counted = counted_statuses(include_proposed=include_proposed)
+    sides = dict(zip(frame["agreement_id"], zip(frame["payer"], frame["payee"], strict=True), strict=True))
+    whole = {k: r for k, kind, r in store.relations() if kind == "tranche_of" and sides.get(k) == sides.get(r)}
+    for row in _records(frame):
+        start, last_day = pd.Timestamp(row["start_date"]).date(), pd.Timestamp(row["end_date"]).date()
+        terms = CommitmentTerms(
+            key=row["agreement_id"], payer=row["payer"], payee=row["payee"], currency=row["currency"], start=start,
+            last_day=last_day, committed_minor=0, contract_id=row["agreement_id"], status=row["status"],
+            qualifier=row["amount_qualifier"], kind=row["kind"],
+            description=_description(row),
+        )  # fmt: skip
+        if row["status"] == Status.CANCELLED.value:
+            cancelled.append(terms)
+        elif pd.isna(row["amount_minor"]) and row["status"] in counted and row["agreement_id"] in capacity.index:
+            quantity, unit = capacity.loc[row["agreement_id"], ["quantity", "unit"]]
+            if isinstance(quantity, str) and isinstance(unit, str):
+                contract = whole.get(row["agreement_id"], row["agreement_id"])  # a capacity part of a commitment
+                usage.append(dataclasses.replace(terms, quantity=quantity, unit=unit, contract_id=contract))
+    return cancelled, usage
 
 
 def refresh_drawdowns(store: Store, terms: list[CommitmentTerms] | None = None) -> int:
@@ -179,6 +228,23 @@ def refresh_drawdowns(store: Store, terms: list[CommitmentTerms] | None = None) 
         store.replace_drawdowns(pd.DataFrame())
         return 0
     terms = commitment_terms(store) if terms is None else terms
+    draws, consumption = _draws(store, terms)
+    ids = {k: aid for k, (aid, _) in store.agreement_index(sorted({d.agreement for d in draws})).items()}
+    currency = dict(zip(consumption["id"], consumption["currency"], strict=True))
+    summed: dict[tuple[int, int, str], int] = defaultdict(int)  # a charge is either drawn or a true-up
+    for d in draws:
+        summed[(d.charge_id, ids[d.agreement], d.kind)] += d.pico
+    rows = [
+        (charge_id, agreement_id, kind, *split_pico(pico, currency[charge_id]))
+        for (charge_id, agreement_id, kind), pico in summed.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["consumption_id", "agreement_id", "kind", "amount_minor", "sub_minor"])
+    store.replace_drawdowns(frame)
+    return len(frame)
+
+
+def _draws(store: Store, terms: list[CommitmentTerms]) -> tuple[list[Draw], pd.DataFrame]:
+    """Which commitment every stored charge draws (the draw-down rule), and the stored charges."""
     consumption = store.consumption_frame()
     groups = party_groups(store.parties())
     columns = ["id", "payer", "payee", "currency", "month", "amount_minor", "sub_minor", "category", "counts",
@@ -211,31 +277,28 @@ def refresh_drawdowns(store: Store, terms: list[CommitmentTerms] | None = None) 
         )
         for t in terms
     ]
-    draws = draw_down(charges, commitments)
-    ids = {k: aid for k, (aid, _) in store.agreement_index(sorted({d.agreement for d in draws})).items()}
-    currency = dict(zip(consumption["id"], consumption["currency"], strict=True))
-    summed: dict[tuple[int, int, str], int] = defaultdict(int)  # a charge is either drawn or a true-up
-    for d in draws:
-        summed[(d.charge_id, ids[d.agreement], d.kind)] += d.pico
-    rows = [
-        (charge_id, agreement_id, kind, *split_pico(pico, currency[charge_id]))
-        for (charge_id, agreement_id, kind), pico in summed.items()
-    ]
-    frame = pd.DataFrame(rows, columns=["consumption_id", "agreement_id", "kind", "amount_minor", "sub_minor"])
-    store.replace_drawdowns(frame)
-    return len(frame)
+    return draw_down(charges, commitments), consumption
 
 
 # -- burn ----------------------------------------------------------------------------------------------------
 
 
-def burn(uow_factory: UnitOfWorkFactory, as_of: dt.date, agreements: tuple[str, ...] = ()) -> list[Position]:
-    """Every commitment's position on `as_of` (draw-downs are refreshed first, in the same transaction)."""
-    with uow_factory() as uow:
-        terms = commitment_terms(uow.store)
-        refresh_drawdowns(uow.store, terms)
-        draws = uow.store.drawdowns_frame()
-        uow.commit()
+def burn(
+    uow_factory: UnitOfWorkFactory,
+    as_of: dt.date,
+    agreements: tuple[str, ...] = (),
+    *,
+    include_proposed: bool = False,
+) -> list[Position]:
+    """Every commitment's position on `as_of` (draw-downs are refreshed first, in the same transaction).
+
+    Cancelled commitments are listed with nothing due; proposed ones only when asked for."""
+    with uow_factory() as uow:  # a read: the draw-down is computed here, never stored
+        terms = commitment_terms(uow.store, include_proposed=include_proposed)
+        draws, consumption = _draws(uow.store, terms) if uow.store.has_consumption() else ([], pd.DataFrame())
+        cancelled, _ = uncounted_terms(uow.store, include_proposed=include_proposed)
+    month = dict(zip(consumption.get("id", []), consumption.get("month", []), strict=True))
+    terms = sorted([*terms, *cancelled], key=lambda t: t.key)
     if agreements:
         known = {t.key for t in terms}
         missing = sorted(set(agreements) - known)
@@ -247,18 +310,20 @@ def burn(uow_factory: UnitOfWorkFactory, as_of: dt.date, agreements: tuple[str, 
     consumed: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     true_up: dict[str, int] = defaultdict(int)
     currency = {t.key: t.currency for t in terms}
-    for key, kind, month, minor, sub in draws.itertuples(index=False, name=None):
-        if key not in currency:
+    for draw in draws:
+        if draw.agreement not in currency:
             continue
-        pico = join_pico(int(minor), int(sub), currency[key])
-        if kind == "draw":
-            consumed[key][month] += pico
+        if draw.kind == "draw":
+            consumed[draw.agreement][month[draw.charge_id]] += draw.pico
         else:
-            true_up[key] += pico
+            true_up[draw.agreement] += draw.pico
     return [position(t, consumed.get(t.key, {}), as_of, true_up.get(t.key, 0)) for t in terms]
 
 
-def commitments(uow_factory: UnitOfWorkFactory) -> list[CommitmentTerms]:
-    """The commitments as the draw-down sees them: consolidated amounts, terms, schedules and minimums."""
+def commitments(uow_factory: UnitOfWorkFactory, *, include_proposed: bool = False) -> list[CommitmentTerms]:
+    """The commitments the FOCUS export lists: the counted ones as the draw-down sees them (consolidated
+    amounts, terms, schedules and minimums), then the undisclosed ones with a known capacity."""
     with uow_factory() as uow:
-        return commitment_terms(uow.store)
+        counted = commitment_terms(uow.store, include_proposed=include_proposed)
+        _, usage = uncounted_terms(uow.store, include_proposed=include_proposed)
+    return [*counted, *usage]

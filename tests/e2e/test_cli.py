@@ -339,8 +339,11 @@ def test_ingest_burn_and_export_end_to_end(tmp_path: Path, db_url: str) -> None:
     ok("--db", db_url, "commitments", "-o", "commitments.csv", cwd=tmp_path)
     with (tmp_path / "commitments.csv").open() as handle:
         exported = list(csv.DictReader(handle))
-    assert len(exported) == 13 and exported[0]["ContractCommitmentId"] == "C-002"
-    assert exported[0]["ContractCommitmentPeriodEnd"] == "2026-04-01T00:00:00Z"
+    # the 12 monthly minimums and the balance they leave partition the contract's total
+    assert len(exported) == 13 and exported[0]["ContractCommitmentId"] == "C-002/M1"
+    assert [r["ContractCommitmentType"] for r in exported] == ["Minimum"] * 12 + ["Balance"]
+    assert sum(Decimal(r["ContractCommitmentCost"]) for r in exported) == Decimal("1200.00")
+    assert {r["ContractPeriodEnd"] for r in exported} == {"2026-04-01T00:00:00Z"}
 
 
 def test_ingest_refuses_bad_files_whole(tmp_path: Path, db_url: str) -> None:

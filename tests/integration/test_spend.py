@@ -200,7 +200,13 @@ def test_focus_commitment_export(book: Ledger, tmp_path: Path) -> None:
     )
     book.import_file(path)
     frame = book.focus_commitments().set_index("ContractCommitmentId")
-    assert frame.index.tolist() == ["C-2", "C-2/Q1", "C-2/Q2", "C-2/Q3", "C-2/Q4", "EDP-1", "EDP-1/CY1", "EDP-1/CY2"]
+    # rows partition each contract's total: minimums and the balance they leave; binding contract years
+    assert frame.index.tolist() == ["C-2/Q1", "C-2/Q2", "C-2/Q3", "C-2/Q4", "C-2/balance", "EDP-1/CY1", "EDP-1/CY2"]
+    assert frame.loc["C-2/balance", ["ContractCommitmentCost", "ContractCommitmentType"]].tolist() == [
+        "960.00",
+        "Balance",
+    ]
+    assert set(frame.loc[frame["ContractId"] == "EDP-1", "ContractPeriodEnd"]) == {"2027-07-01T00:00:00Z"}
     assert frame.loc["EDP-1/CY2", ["ContractCommitmentCost", "ContractCommitmentType"]].tolist() == [
         "200.00",
         "Contract year",
@@ -272,4 +278,4 @@ def test_burn_json_of_every_seeded_commitment_matches_its_schema(book: Ledger, a
     schema = json.loads((Path(ledger.burn.__file__).parent / "burn.schema.json").read_text())
     jsonschema.validate(report, schema)
     statuses = {c["status"] for c in report["commitments"]}
-    assert len(report["commitments"]) == 24 and statuses <= {"not_started", "active", "expired"}
+    assert len(report["commitments"]) == 23 and statuses <= {"not_started", "active", "expired"}  # not the proposed one
