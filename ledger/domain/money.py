@@ -118,3 +118,20 @@ class Money:
 
     def __str__(self) -> str:
         return f"{format_minor(self.minor, self.currency)} {self.currency}"
+
+
+def minor_array(values: object) -> npt.NDArray[np.int64]:
+    """Minor units as an int64 array, refusing what is not an exact integer.
+
+    A float reaching money code has already rounded cents away above 2^53 (about 9 * 10^15 minor
+    units), so it is an error here, not a silent conversion: the kernel, consolidation and every
+    bulk path build their money arrays through this one door.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind in "iu" or array.size == 0:
+        return array.astype(np.int64)
+    if array.dtype.kind == "b":
+        raise TypeError("money as booleans: expected integer minor units")
+    if array.dtype.kind == "O" and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in array.flat):
+        return array.astype(np.int64)
+    raise TypeError(f"money as {array.dtype}: expected integer minor units (a float would have lost cents)")

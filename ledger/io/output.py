@@ -13,7 +13,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from ledger.domain.money import MINOR_DIGITS, format_minor_array, to_decimal
+from ledger.domain.money import MINOR_DIGITS, format_minor_array, minor_array, to_decimal
 
 SCHEDULE_CSV_COLUMNS = ["agreement_id", "period", "period_start", "period_end", "amount", "currency"]
 CONSOLIDATED_CSV_COLUMNS = ["payer", "payee", "resource", "period", "period_start", "period_end", "amount", "currency"]
@@ -30,7 +30,7 @@ class Format(enum.StrEnum):
 
 def amount_text(minor: pd.Series, currency: pd.Series) -> np.ndarray:
     """Minor units -> decimal text with each row's currency digits (no separators, no exponent)."""
-    minor_values = minor.to_numpy(dtype=np.int64)
+    minor_values = minor_array(minor.to_numpy())  # a float here would print rounded cents: refused
     currencies = currency.to_numpy(dtype=object)
     out = np.empty(len(minor_values), dtype=object)
     for code in pd.unique(currencies):

@@ -36,6 +36,7 @@ import pandas as pd
 
 from ledger.domain.agreements import RelationKind, split_by_weights
 from ledger.domain.dates import IntArray
+from ledger.domain.money import minor_array
 from ledger.schedule.kernel import Lines, SliceArrays, amortize
 from ledger.schedule.schedules import Prepared
 
@@ -275,7 +276,7 @@ def _net_lines(gross: Lines, owner: IntArray, period: IntArray, delta: IntArray)
     """
     owners = np.concatenate([gross.owner, owner]).astype(np.int64)
     periods = np.concatenate([gross.period, period]).astype(np.int64)
-    amounts = np.concatenate([gross.amount, delta]).astype(np.int64)
+    amounts = minor_array(np.concatenate([gross.amount, delta]))
     if len(owner) == 0:
         keep = amounts != 0
         return owners[keep], periods[keep], amounts[keep]

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ledger.domain.calendars import PeriodTable
+from ledger.domain.money import minor_array
 from ledger.domain.dates import (
     DateArray,
     IntArray,
@@ -67,7 +68,7 @@ class SliceArrays:
         o = np.asarray(owner, dtype=np.int64)
         s = np.asarray(start, dtype="datetime64[D]")
         e = np.asarray(end, dtype="datetime64[D]")
-        a = np.asarray(amount, dtype=np.int64)
+        a = minor_array(amount)
         d = np.asarray(daily, dtype=bool)
         u = None if until is None else np.asarray(until, dtype="datetime64[D]")
         if len(o) and np.any(e <= s):
