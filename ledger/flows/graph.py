@@ -26,12 +26,11 @@ from fractions import Fraction
 
 import pandas as pd
 
-from ledger.domain.agreements import Kind, Qualifier, Status
+from ledger.domain.agreements import Kind, Qualifier
 from ledger.frames import rows
 
 INVESTMENT_KINDS = frozenset({Kind.EQUITY_INVESTMENT.value, Kind.FUNDING_ROUND.value})
 COMMERCIAL_KINDS = frozenset({Kind.CLOUD_COMMITMENT.value, Kind.CHIP_AGREEMENT.value})
-NOT_FLOWS = frozenset({Status.PROPOSED.value, Status.CANCELLED.value})
 
 
 @dataclass
@@ -64,7 +63,8 @@ def build_edges(agreements: pd.DataFrame, yearly: pd.DataFrame) -> dict[tuple[st
 
     `agreements`: agreement_id, kind, status, amount_qualifier, currency,
     payer_group, payee_group. `yearly`: agreement_id, year, amount_minor
-    (consolidated). Agreements whose payer and payee share a group are
+    (consolidated). The caller passes the agreements whose status counts
+    (`counted_statuses`). Agreements whose payer and payee share a group are
     internal and left out.
     """
     totals: dict[str, int] = defaultdict(int)
@@ -73,9 +73,9 @@ def build_edges(agreements: pd.DataFrame, yearly: pd.DataFrame) -> dict[tuple[st
         totals[key] += amount
         by_year[key][year] = by_year[key].get(year, 0) + amount
     edges: dict[tuple[str, str, str], Edge] = {}
-    columns = ("agreement_id", "kind", "status", "amount_qualifier", "currency", "payer_group", "payee_group")
-    for key, kind, status, qualifier, currency, payer, payee in rows(agreements, *columns):
-        if status in NOT_FLOWS or payer == payee:
+    columns = ("agreement_id", "kind", "amount_qualifier", "currency", "payer_group", "payee_group")
+    for key, kind, qualifier, currency, payer, payee in rows(agreements, *columns):
+        if payer == payee:
             continue
         edge = edges.setdefault((payer, payee, currency), Edge(payer, payee, currency))
         edge.agreements.append(key)

@@ -23,7 +23,6 @@ import numpy as np
 import numpy.typing as npt
 
 from ledger.domain.calendars import PeriodTable
-from ledger.domain.money import minor_array
 from ledger.domain.dates import (
     DateArray,
     IntArray,
@@ -34,6 +33,7 @@ from ledger.domain.dates import (
     month_index,
     months_before,
 )
+from ledger.domain.money import minor_array
 
 BoolArray = npt.NDArray[np.bool_]
 ObjArray = npt.NDArray[np.object_]

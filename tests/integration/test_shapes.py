@@ -78,7 +78,10 @@ NEAR_LIMIT = (
 def test_amounts_near_the_limit_stay_exact_through_every_output(book: Ledger, tmp_path: Path) -> None:
     book.import_file(write(tmp_path, NEAR_LIMIT))
     consolidated = book.consolidated(by="year", by_agreement=True)
-    got = {(k, p): a for k, p, a in zip(consolidated["agreement_id"], consolidated["period"], consolidated["amount"])}
+    got = {
+        (k, p): a
+        for k, p, a in zip(consolidated["agreement_id"], consolidated["period"], consolidated["amount"], strict=True)
+    }
     assert got[("OLD", "2025")] == Decimal("499999999999999.98")  # cut where NEW starts
     assert ("OLD", "2026") not in got
     assert got[("NEW", "2026")] == Decimal("499999999999999.98")
@@ -94,7 +97,9 @@ def test_amounts_near_the_limit_stay_exact_through_every_output(book: Ledger, tm
     views = query(book.url, "SELECT agreement_id, period, amount_minor FROM v_consolidated_schedule_year")
     assert {(k, p): int(m) for k, p, m in views} == {
         (k, p): int(m)
-        for k, p, m in zip(consolidated["agreement_id"], consolidated["period"], consolidated["amount_minor"])
+        for k, p, m in zip(
+            consolidated["agreement_id"], consolidated["period"], consolidated["amount_minor"], strict=True
+        )
     }
     adjustments = book.adjustments(by="year")
     removed = adjustments[adjustments["agreement_id"] == "OLD"]["amount"].sum()
@@ -185,7 +190,7 @@ def test_a_contract_is_one_kind_between_the_same_parties(book: Ledger, tmp_path:
     book.import_file(write(tmp_path, CONTRACTS))
     focus = book.focus_commitments()
     assert set(focus["ContractId"]) == {"SPEND"}  # never the equity stake's
-    assert set(zip(focus["ContractPeriodStart"], focus["ContractPeriodEnd"])) == {
+    assert set(zip(focus["ContractPeriodStart"], focus["ContractPeriodEnd"], strict=True)) == {
         ("2025-03-01T00:00:00Z", "2028-03-01T00:00:00Z")
     }
     contracts = dict(query(book.url, "SELECT agreement_id, contract_id FROM v_contract"))
