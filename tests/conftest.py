@@ -116,3 +116,79 @@ def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pat
     with Ledger(f"sqlite:///{path}") as ledger:
         ledger.seed()
     return path
+
+
+FOCUS_TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+
+
+def focus_contract_commitment_violations(rows: list[dict[str, str | None]]) -> list[str]:  # noqa: C901 - a rule list
+    """The FOCUS 1.3 Contract Commitment dataset rules (spec columns and their MUST statements), written out
+    here because the focus_validator package downloads its 1.3 model at run time."""
+    import re
+    from decimal import Decimal, InvalidOperation
+
+    from ledger.domain.money import MINOR_DIGITS
+
+    problems: list[str] = []
+    columns = (
+        "ContractCommitmentId", "ContractCommitmentType", "ContractCommitmentCategory", "ContractCommitmentCost",
+        "ContractCommitmentQuantity", "ContractCommitmentUnit", "ContractCommitmentDescription",
+        "ContractCommitmentPeriodStart", "ContractCommitmentPeriodEnd", "ContractId", "ContractPeriodStart",
+        "ContractPeriodEnd", "BillingCurrency",
+    )  # fmt: skip
+    ids = [r.get("ContractCommitmentId") for r in rows]
+    if len(set(ids)) != len(ids):
+        problems.append("ContractCommitmentId MUST be unique across the dataset")
+    parents: dict[str, set[str]] = {}
+    for i, r in enumerate(rows):
+        where = f"row {i + 1} ({r.get('ContractCommitmentId')})"
+
+        def blank(column: str, row: dict[str, str | None] = r) -> bool:
+            return row.get(column) in (None, "")
+
+        def decimal(column: str, row: dict[str, str | None] = r, at: str = where) -> None:
+            try:
+                Decimal(str(row[column]))
+            except InvalidOperation:
+                problems.append(f"{at}: {column} MUST be a valid decimal")
+
+        if set(r) != set(columns):
+            problems.append(f"{where}: the dataset's 13 columns, exactly")
+        for column in ("ContractCommitmentId", "ContractCommitmentType", "ContractCommitmentCategory", "ContractId"):
+            if blank(column):
+                problems.append(f"{where}: {column} MUST NOT be null")
+        for column in ("ContractCommitmentPeriodStart", "ContractCommitmentPeriodEnd", "ContractPeriodStart",
+                       "ContractPeriodEnd"):  # fmt: skip
+            if blank(column) or not re.match(FOCUS_TIMESTAMP, str(r[column])):
+                problems.append(f"{where}: {column} MUST be an ISO 8601 UTC date-time")
+        category = r.get("ContractCommitmentCategory")
+        if category not in ("Spend", "Usage"):
+            problems.append(f"{where}: ContractCommitmentCategory MUST be Spend or Usage")
+        if category == "Spend" and (blank("ContractCommitmentCost") or blank("BillingCurrency")):
+            problems.append(f"{where}: ContractCommitmentCost and BillingCurrency MUST NOT be null for Spend")
+        if not blank("ContractCommitmentCost"):
+            decimal("ContractCommitmentCost")
+        if category == "Usage" and blank("ContractCommitmentQuantity"):
+            problems.append(f"{where}: ContractCommitmentQuantity MUST NOT be null for Usage")
+        if not blank("ContractCommitmentQuantity"):
+            decimal("ContractCommitmentQuantity")
+        if blank("ContractCommitmentQuantity") != blank("ContractCommitmentUnit"):
+            problems.append(f"{where}: ContractCommitmentUnit MUST be null exactly when the quantity is null")
+        if not blank("BillingCurrency") and r["BillingCurrency"] not in MINOR_DIGITS:
+            problems.append(f"{where}: BillingCurrency MUST be an ISO 4217 code")
+        if blank("ContractCommitmentDescription"):
+            problems.append(f"{where}: ContractCommitmentDescription SHOULD NOT be null")
+        if not blank("ContractCommitmentPeriodStart") and str(r["ContractCommitmentPeriodStart"]) >= str(
+            r["ContractCommitmentPeriodEnd"]
+        ):
+            problems.append(f"{where}: a commitment period [start, end) that is not empty")
+        parents.setdefault(str(r.get("ContractCommitmentId")), set()).add(str(r.get("ContractId")))
+    if any(len(p) > 1 for p in parents.values()):
+        problems.append("each ContractCommitmentId MUST have one and only one parent ContractId")
+    return problems
+
+
+@pytest.fixture
+def focus_rules():  # type: ignore[no-untyped-def]
+    """The FOCUS 1.3 Contract Commitment rules as a function: rows -> problems."""
+    return focus_contract_commitment_violations

@@ -26,7 +26,7 @@ from ledger.domain.spend import ChargeCategory, MinimumPeriod, format_pico, join
 from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
-from ledger.reconcile.consolidate import RelationPlan
+from ledger.reconcile.consolidate import Consolidation, RelationPlan
 from ledger.services.reconciliation import consolidation_of
 from ledger.services.schedules import UnitOfWorkFactory, party_groups
 
@@ -136,6 +136,14 @@ def commitment_terms(store: Store, *, include_proposed: bool = False) -> list[Co
     restated one and a cancelled one are not here (nor a proposed one, unless asked for).
     """
     consolidation, frame = consolidation_of(store, None, "payer", include_proposed=include_proposed)
+    minimums = {
+        k: Minimum(int(a), MinimumPeriod(p)) for k, a, p in store.minimums_frame().itertuples(index=False, name=None)
+    }
+    return terms_of(frame, consolidation, minimums)
+
+
+def terms_of(frame: pd.DataFrame, consolidation: Consolidation, minimums: dict[str, Minimum]) -> list[CommitmentTerms]:
+    """Pure: the commitments of `frame` (agreements), from their consolidation at the grain of contract pieces."""
     plan, lines = consolidation.plan, consolidation.lines
     frame = frame[frame["kind"].isin(COMMITMENT_KINDS) & frame["amount_minor"].notna()]
     lines = lines[lines["agreement_id"].isin(set(frame["agreement_id"]))]
@@ -144,9 +152,6 @@ def commitment_terms(store: Store, *, include_proposed: bool = False) -> list[Co
         lines["agreement_id"], pd.to_datetime(lines["period_start"]).dt.date, lines["amount_minor"], strict=True
     ):
         schedules[key][start] = int(amount)
-    minimums = {
-        k: Minimum(int(a), MinimumPeriod(p)) for k, a, p in store.minimums_frame().itertuples(index=False, name=None)
-    }
     out = []
     for row in _records(frame):
         schedule = schedules.get(row["agreement_id"], {})

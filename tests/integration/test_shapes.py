@@ -9,6 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
@@ -205,3 +206,31 @@ def test_schema_errors_never_show_a_password(empty_db_url: str) -> None:
     with Ledger(secret) as book, pytest.raises(SchemaError) as raised:
         book.schedule()
     assert "s3cret-pass" not in str(raised.value) and "***" in str(raised.value)
+
+
+def test_the_seeds_export_passes_the_focus_rules_and_sums_to_each_contract(book: Ledger, focus_rules) -> None:  # type: ignore[no-untyped-def]
+    book.seed()
+    focus = book.focus_commitments()
+    rows = [{k: (None if pd.isna(v) else str(v)) for k, v in r.items()} for r in focus.to_dict("records")]
+    assert focus_rules(rows) == []
+    assert len(rows) > 20
+    # rows of one contract share its period; costs add up to the contract's counted commitments
+    periods = focus.groupby("ContractId")[["ContractPeriodStart", "ContractPeriodEnd"]].nunique()
+    assert (periods == 1).all().all()
+    burn = book.burn(D(2026, 12, 31)).set_index("agreement_id")
+    spend = focus[focus["ContractCommitmentCategory"] == "Spend"]
+    by_agreement: dict[str, Decimal] = defaultdict(Decimal)
+    for commitment_id, cost in zip(spend["ContractCommitmentId"], spend["ContractCommitmentCost"], strict=True):
+        by_agreement[commitment_id.split("/")[0]] += Decimal(cost)
+    assert by_agreement == {k: burn.loc[k, "committed"] for k in by_agreement}
+    assert set(by_agreement) == set(burn.index[burn["status"] != "cancelled"])
+    usage = focus[focus["ContractCommitmentCategory"] == "Usage"].set_index("ContractCommitmentId")
+    assert usage.loc[
+        "OAI-AWS-2026-02-TRN", ["ContractCommitmentQuantity", "ContractCommitmentUnit", "ContractId"]
+    ].tolist() == [
+        "2",
+        "GW",
+        "OAI-AWS-2026-02",
+    ]
+    # an expansion of an equity stake is not in the stake's contract
+    assert focus.set_index("ContractCommitmentId").loc["ANTH-AWS-2026-04", "ContractId"] == "ANTH-AWS-2026-04"
