@@ -91,9 +91,30 @@ def agreements(
         elif fmt == "json":
             out_.write_json({"agreements": out_.records(shown)}, out)
         else:
-            table = shown[["agreement_id", "kind", "payer", "payee", "amount", "currency", "start_date", "end_date"]]
-            table = table.assign(amount=[out_.grouped_amount(a) if a else "undisclosed" for a in table["amount"]])
+            columns = [
+                "agreement_id",
+                "kind",
+                "payer",
+                "payee",
+                "amount",
+                "currency",
+                "status",
+                "start_date",
+                "end_date",
+            ]
+            table = shown[columns].assign(
+                amount=[
+                    _qualified(out_.grouped_amount(a), q) if a else "undisclosed"
+                    for a, q in zip(shown["amount"], shown["amount_qualifier"], strict=True)
+                ]
+            )
             out_.render_table(table, out, title="Agreements", right=["amount"])
+
+
+def _qualified(amount: str, qualifier: str | None) -> str:
+    """An amount as reported: "up to 5,000,000,000.00" is a ceiling, not five billion."""
+    words = {"up_to": "up to", "at_least": "at least", "approximately": "about"}.get(qualifier or "")
+    return f"{words} {amount}" if words else amount
 
 
 @app.command()

@@ -78,6 +78,12 @@ NEAR_LIMIT = (
 
 def test_amounts_near_the_limit_stay_exact_through_every_output(book: Ledger, tmp_path: Path) -> None:
     book.import_file(write(tmp_path, NEAR_LIMIT))
+    gross = book.schedule(by="year").groupby("agreement_id")["amount"].sum().to_dict()
+    assert gross["OLD"] == gross["NEW"] == Decimal("999999999999999.97") and gross["MORE"] == Decimal(
+        "999999999999999.99"
+    )
+    gross_view = query(book.url, "SELECT agreement_id, sum(amount_minor) FROM v_schedule_year GROUP BY agreement_id")
+    assert {k: int(v) for k, v in gross_view}["OLD"] == 99999999999999997
     consolidated = book.consolidated(by="year", by_agreement=True)
     got = {
         (k, p): a
