@@ -192,3 +192,18 @@ def focus_contract_commitment_violations(rows: list[dict[str, str | None]]) -> l
 def focus_rules():  # type: ignore[no-untyped-def]
     """The FOCUS 1.3 Contract Commitment rules as a function: rows -> problems."""
     return focus_contract_commitment_violations
+
+
+@pytest.fixture
+def sql(book: Ledger):  # type: ignore[no-untyped-def]
+    """Rows of a SQL query against the ledger under test, as tuples."""
+    from ledger.db.engine import make_engine
+
+    def rows(query: str) -> list[tuple]:  # type: ignore[type-arg]
+        engine = make_engine(book.url)
+        with engine.connect() as connection:
+            found = [tuple(row) for row in connection.execute(text(query))]
+        engine.dispose()
+        return found
+
+    return rows

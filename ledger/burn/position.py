@@ -83,8 +83,8 @@ class CommitmentTerms:
         return self.anchor or self.start
 
     def anniversary(self, month: dt.date) -> dt.date:
-        """The month's anniversary day (the start's day of the month, clamped to the month)."""
-        return month.replace(day=min(self.origin.day, calendar.monthrange(month.year, month.month)[1]))
+        """The month's anniversary day: the monthly anniversary of the start that falls in that month."""
+        return add_months(self.origin, (month.year - self.origin.year) * 12 + month.month - self.origin.month)
 
     def piece_end(self, start: dt.date) -> dt.date:
         """The exclusive end of the schedule piece starting on `start`: the next month's first day, the next
@@ -286,15 +286,18 @@ def _met_on(
 def _periods(terms: CommitmentTerms, consumed: Mapping[dt.date, int], as_of: dt.date) -> list[PeriodPosition]:
     """Contract years (binding for tranches), then the minimum periods, all from the term's one period rule."""
     out = [
-        _period("contract_year", f"CY{i}", year, None, terms, consumed, as_of, terms.binding_years)
+        _period(
+            "contract_year", f"CY{i}", year, _within(terms.schedule, year), terms, consumed, as_of, terms.binding_years
+        )
         for i, year in enumerate(terms.term.contract_years(), start=1)
     ]
     if terms.minimum is not None:
         step, prefix = _MINIMUM_STEPS[MinimumPeriod(terms.minimum.period)]
-        out += [
-            _period("minimum", f"{prefix}{i}", period, terms.minimum.amount_minor, terms, consumed, as_of, True)
-            for i, period in enumerate(terms.term.periods(step), start=1)
-        ]
+        instalments = [month.start for month in terms.term.periods(1)]  # the monthly anniversaries
+        for i, period in enumerate(terms.term.periods(step), start=1):
+            dated = [day for day in instalments if period.start <= day < period.end]
+            schedule = dict(zip(dated, split_by_weights(terms.minimum.amount_minor, [1] * len(dated)), strict=True))
+            out.append(_period("minimum", f"{prefix}{i}", period, schedule, terms, consumed, as_of, True))
     return out
 
 
@@ -305,26 +308,24 @@ _MINIMUM_STEPS = {
 }
 
 
+def _within(schedule: Mapping[dt.date, int], period: Term) -> dict[dt.date, int]:
+    """The schedule pieces that start within the period (pieces never straddle a period boundary)."""
+    return {start: v for start, v in schedule.items() if period.start <= start < period.end}
+
+
 def _period(
     kind: str,
     label: str,
     period: Term,
-    minimum: int | None,
+    schedule: dict[dt.date, int],
     terms: CommitmentTerms,
     consumed: Mapping[dt.date, int],
     as_of: dt.date,
     binding: bool,
 ) -> PeriodPosition:
-    """The period as a commitment of its own: a contract year of its scheduled pieces (exactly the
+    """The period as a commitment of its own, of the given schedule: a contract year's pieces (exactly the
     schedule's contract-year amount), or a minimum spread over the period's monthly instalments by the
     one rounding rule. Charges count in the period that holds their month's anniversary day."""
-    if minimum is None:
-        schedule = {start: v for start, v in terms.schedule.items() if period.start <= start < period.end}
-    else:
-        first, last = _months_from(terms.origin, period.start) - 1, _months_from(terms.origin, period.end) + 1
-        dated = [add_months(terms.origin, k) for k in range(max(first, 0), last)]
-        dated = [day for day in dated if period.start <= day < period.end] or [period.start]
-        schedule = dict(zip(dated, split_by_weights(minimum, [1] * len(dated)), strict=True))
     sub = dataclasses.replace(
         terms,
         start=period.start,
@@ -336,8 +337,3 @@ def _period(
     )
     used = {m: v for m, v in consumed.items() if period.start <= terms.charge_day(m) < period.end}
     return PeriodPosition(kind, label, binding, position(sub, used, as_of, with_periods=False))
-
-
-def _months_from(origin: dt.date, day: dt.date) -> int:
-    """Calendar months from `origin`'s month to `day`'s."""
-    return (day.year - origin.year) * 12 + day.month - origin.month

@@ -294,8 +294,7 @@ def _merge_adjacent(lines: Lines) -> Lines:
 def contract_year_periods(start: DateArray, end: DateArray) -> Periods:
     """Per-agreement contract years: calendar i holds agreement i's years CY1, CY2, ... cut at its end."""
     owner, j, year_start, year_end = anniversary_periods(start, end, 12)
-    labels = np.array([f"CY{k}" for k in (j + 1).tolist()], dtype=object)
-    return Periods(owner, year_start, year_end, labels)
+    return Periods(owner, year_start, year_end, _year_labels(j))
 
 
 def contract_piece_periods(start: DateArray, end: DateArray) -> Periods:
@@ -322,5 +321,10 @@ def contract_piece_periods(start: DateArray, end: DateArray) -> Periods:
     last_of_owner = np.append(owner[1:] != owner[:-1], True)
     ends = np.where(last_of_owner, end[owner], following)
     year = months_before(start[owner], np.asarray(begins + _DAY, "datetime64[D]")) - 1
-    labels = np.array([f"CY{k}" for k in (year // 12 + 1).tolist()], dtype=object)
-    return Periods(owner, begins, ends, labels)
+    return Periods(owner, begins, ends, _year_labels(year // 12))
+
+
+def _year_labels(index: IntArray) -> ObjArray:
+    """CY1, CY2, ... for 0-based contract-year indexes."""
+    labels: ObjArray = np.char.add("CY", (index + 1).astype(str)).astype(object)
+    return labels

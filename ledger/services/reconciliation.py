@@ -71,10 +71,12 @@ def consolidation_of(
     *,
     with_lines: bool = True,
     include_proposed: bool = False,
+    frame: pd.DataFrame | None = None,
 ) -> tuple[Consolidation, pd.DataFrame]:
     """Consolidate the agreements whose status counts (`counted_statuses`), at `grain`, or at the grain of
-    contract pieces when `grain` is None. Returns the consolidation and the counted agreements."""
-    frame = store.agreements_frame(keys=keys)
+    contract pieces when `grain` is None. Returns the consolidation and the counted agreements.
+    `frame`: the agreements, when the caller has read them already (else `keys` of them are read)."""
+    frame = store.agreements_frame(keys=keys) if frame is None else frame
     frame = frame[frame["status"].isin(counted_statuses(include_proposed=include_proposed))].reset_index(drop=True)
     slices = store.slices_frame(frame.loc[frame["profile"] != Profile.STRAIGHT_LINE.value, "id"].tolist())
     relations = store.relations()

@@ -129,17 +129,31 @@ def _consumption_rows(store: Store, charges: ChargeFile, ingest_id: int) -> pd.D
 # -- commitments and draw-down -----------------------------------------------------------------------------
 
 
-def commitment_terms(store: Store, *, include_proposed: bool = False) -> list[CommitmentTerms]:
-    """The counted commitments at their consolidated amounts, with schedules in contract pieces and minimums.
+@dataclass(frozen=True)
+class CommitmentBook:
+    """The commitments as burn and the FOCUS export see them, from one read of the agreements."""
 
-    A superseded commitment ends the day before its successor starts; a part of a whole, a fully
-    restated one and a cancelled one are not here (nor a proposed one, unless asked for).
-    """
-    consolidation, frame = consolidation_of(store, None, "payer", include_proposed=include_proposed)
+    counted: list[CommitmentTerms]  # consolidated amounts, schedules in contract pieces, minimums
+    cancelled: list[CommitmentTerms]  # listed by burn with nothing due
+    usage: list[CommitmentTerms]  # undisclosed, with a known capacity: the FOCUS export's usage commitments
+
+
+def commitment_book(store: Store, *, include_proposed: bool = False) -> CommitmentBook:
+    """The counted commitments at their consolidated amounts (a superseded commitment ends the day before
+    its successor starts; a part of a whole, a fully restated one and a cancelled one are not counted, nor
+    a proposed one unless asked for), the cancelled ones, and the undisclosed ones with a capacity."""
+    everything = store.agreements_frame()
+    consolidation, frame = consolidation_of(store, None, "payer", include_proposed=include_proposed, frame=everything)
     minimums = {
         k: Minimum(int(a), MinimumPeriod(p)) for k, a, p in store.minimums_frame().itertuples(index=False, name=None)
     }
-    return terms_of(frame, consolidation, minimums)
+    cancelled, usage = _uncounted(everything, consolidation.plan, store.capacities_frame(), include_proposed)
+    return CommitmentBook(terms_of(frame, consolidation, minimums), cancelled, usage)
+
+
+def commitment_terms(store: Store, *, include_proposed: bool = False) -> list[CommitmentTerms]:
+    """The counted commitments (see `commitment_book`)."""
+    return commitment_book(store, include_proposed=include_proposed).counted
 
 
 def terms_of(frame: pd.DataFrame, consolidation: Consolidation, minimums: dict[str, Minimum]) -> list[CommitmentTerms]:
@@ -197,32 +211,30 @@ def _description(row: dict[str, Any]) -> str:
     return f"{row['payer']} to {row['payee']}" + (f": {resource}" if resource else "")
 
 
-def uncounted_terms(
-    store: Store, *, include_proposed: bool = False
+def _uncounted(
+    frame: pd.DataFrame, plan: RelationPlan, capacities: pd.DataFrame, include_proposed: bool
 ) -> tuple[list[CommitmentTerms], list[CommitmentTerms]]:
-    """The commitments the burn lists without counting them (cancelled: nothing due), and the undisclosed
-    ones with a known capacity (the FOCUS export's usage commitments)."""
-    frame = store.agreements_frame()
+    """The cancelled commitments, and the undisclosed counted ones with a capacity (in the contract of the
+    commitment they are a part of, when it is between the same parties)."""
     frame = frame[frame["kind"].isin(COMMITMENT_KINDS)]
-    capacity = store.capacities_frame().set_index("agreement_id")
-    cancelled, usage = [], []
+    capacity = capacities.set_index("agreement_id")
     counted = counted_statuses(include_proposed=include_proposed)
     sides = dict(zip(frame["agreement_id"], zip(frame["payer"], frame["payee"], strict=True), strict=True))
-    whole = {k: r for k, kind, r in store.relations() if kind == "tranche_of" and sides.get(k) == sides.get(r)}
+    whole = {p: w for w, parts in plan.parts.items() for p in parts if sides.get(p) == sides.get(w)}
+    cancelled, usage = [], []
     for row in _records(frame):
         start, last_day = pd.Timestamp(row["start_date"]).date(), pd.Timestamp(row["end_date"]).date()
         terms = CommitmentTerms(
             key=row["agreement_id"], payer=row["payer"], payee=row["payee"], currency=row["currency"], start=start,
             last_day=last_day, committed_minor=0, contract_id=row["agreement_id"], status=row["status"],
-            qualifier=row["amount_qualifier"], kind=row["kind"],
-            description=_description(row),
+            qualifier=row["amount_qualifier"], kind=row["kind"], description=_description(row),
         )  # fmt: skip
         if row["status"] == Status.CANCELLED.value:
             cancelled.append(terms)
         elif pd.isna(row["amount_minor"]) and row["status"] in counted and row["agreement_id"] in capacity.index:
             quantity, unit = capacity.loc[row["agreement_id"], ["quantity", "unit"]]
             if isinstance(quantity, str) and isinstance(unit, str):
-                contract = whole.get(row["agreement_id"], row["agreement_id"])  # a capacity part of a commitment
+                contract = whole.get(row["agreement_id"], row["agreement_id"])
                 usage.append(dataclasses.replace(terms, quantity=quantity, unit=unit, contract_id=contract))
     return cancelled, usage
 
@@ -295,15 +307,17 @@ def burn(
     *,
     include_proposed: bool = False,
 ) -> list[Position]:
-    """Every commitment's position on `as_of` (draw-downs are refreshed first, in the same transaction).
+    """Every commitment's position on `as_of`. A read: the draw-down is computed here, never stored.
 
     Cancelled commitments are listed with nothing due; proposed ones only when asked for."""
-    with uow_factory() as uow:  # a read: the draw-down is computed here, never stored
-        terms = commitment_terms(uow.store, include_proposed=include_proposed)
-        draws, consumption = _draws(uow.store, terms) if uow.store.has_consumption() else ([], pd.DataFrame())
-        cancelled, _ = uncounted_terms(uow.store, include_proposed=include_proposed)
-    month = dict(zip(consumption.get("id", []), consumption.get("month", []), strict=True))
-    terms = sorted([*terms, *cancelled], key=lambda t: t.key)
+    month: dict[int, dt.date] = {}
+    draws: list[Draw] = []
+    with uow_factory() as uow:
+        book = commitment_book(uow.store, include_proposed=include_proposed)
+        if uow.store.has_consumption():
+            draws, consumption = _draws(uow.store, book.counted)
+            month = dict(zip(consumption["id"], consumption["month"], strict=True))
+    terms = sorted([*book.counted, *book.cancelled], key=lambda t: t.key)
     if agreements:
         known = {t.key for t in terms}
         missing = sorted(set(agreements) - known)
@@ -329,6 +343,5 @@ def commitments(uow_factory: UnitOfWorkFactory, *, include_proposed: bool = Fals
     """The commitments the FOCUS export lists: the counted ones as the draw-down sees them (consolidated
     amounts, terms, schedules and minimums), then the undisclosed ones with a known capacity."""
     with uow_factory() as uow:
-        counted = commitment_terms(uow.store, include_proposed=include_proposed)
-        _, usage = uncounted_terms(uow.store, include_proposed=include_proposed)
-    return [*counted, *usage]
+        book = commitment_book(uow.store, include_proposed=include_proposed)
+    return [*book.counted, *book.usage]

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
-from sqlalchemy import text
 
 from ledger.api import Ledger
-from ledger.db.engine import make_engine
 from ledger.services import seed_dir
+
+SQL = Callable[[str], list[tuple]]  # type: ignore[type-arg]  # the `sql` fixture (conftest)
 
 
 def schema() -> dict:  # type: ignore[type-arg]
     import ledger.reconcile
 
     return json.loads((Path(ledger.reconcile.__file__).parent / "findings.schema.json").read_text())
-
-
-def query(url: str, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        rows = [tuple(row) for row in connection.execute(text(sql))]
-    engine.dispose()
-    return rows
 
 
 def test_founding_example_counts_each_deal_once(book: Ledger) -> None:
@@ -65,19 +58,16 @@ def test_seeded_pairs_follow_the_relations(book: Ledger) -> None:
     assert oracle["amount"].sum() == Decimal("-30000000000.00") and set(oracle["related_id"]) == {"OAI-ORCL-2025-09"}
 
 
-def test_stored_adjustments_give_the_consolidated_views(book: Ledger) -> None:
+def test_stored_adjustments_give_the_consolidated_views(book: Ledger, sql: SQL) -> None:
     book.seed()
     service = book.consolidated(by="year", by_agreement=True)
     expected = {
         (k, p, a) for k, p, a in zip(service["agreement_id"], service["period"], service["amount_minor"], strict=True)
     }
-    assert (
-        set(query(book.url, "SELECT agreement_id, period, amount_minor FROM v_consolidated_schedule_year")) == expected
-    )
+    assert set(sql("SELECT agreement_id, period, amount_minor FROM v_consolidated_schedule_year")) == expected
     removed = dict(
         ((a, r), m)
-        for a, r, m in query(
-            book.url,
+        for a, r, m in sql(
             "SELECT agreement_id, related_agreement_id, amount_minor FROM v_adjustment WHERE relation_kind = 'supersedes'",
         )
     )
@@ -85,9 +75,7 @@ def test_stored_adjustments_give_the_consolidated_views(book: Ledger) -> None:
         ("OAI-2026-02-ROUND", "OAI-2026-03-ROUND"): -11_000_000_000_000,
         ("OAI-ORCL-2025-07", "OAI-ORCL-2025-09"): -3_000_000_000_000,
     }
-    contracts = dict(
-        query(book.url, "SELECT agreement_id, contract_id FROM v_contract WHERE agreement_id LIKE 'OAI-CRWV-2025-0_'")
-    )
+    contracts = dict(sql("SELECT agreement_id, contract_id FROM v_contract WHERE agreement_id LIKE 'OAI-CRWV-2025-0_'"))
     assert contracts == {
         "OAI-CRWV-2025-03": "OAI-CRWV-2025-03",
         "OAI-CRWV-2025-05": "OAI-CRWV-2025-03",

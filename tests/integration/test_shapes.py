@@ -6,28 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
 
 from ledger.api import Ledger
-from ledger.db.engine import make_engine
 from ledger.errors import SchemaError
 from ledger.io.flows_output import as_json as cycles_json
 from ledger.services import flows
 
+SQL = Callable[[str], list[tuple]]  # type: ignore[type-arg]  # the `sql` fixture (conftest)
+
 D = dt.date
-
-
-def query(url: str, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        rows = [tuple(row) for row in connection.execute(text(sql))]
-    engine.dispose()
-    return rows
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -76,13 +69,13 @@ NEAR_LIMIT = (
 )
 
 
-def test_amounts_near_the_limit_stay_exact_through_every_output(book: Ledger, tmp_path: Path) -> None:
+def test_amounts_near_the_limit_stay_exact_through_every_output(book: Ledger, tmp_path: Path, sql: SQL) -> None:
     book.import_file(write(tmp_path, NEAR_LIMIT))
     gross = book.schedule(by="year").groupby("agreement_id")["amount"].sum().to_dict()
     assert gross["OLD"] == gross["NEW"] == Decimal("999999999999999.97") and gross["MORE"] == Decimal(
         "999999999999999.99"
     )
-    gross_view = query(book.url, "SELECT agreement_id, sum(amount_minor) FROM v_schedule_year GROUP BY agreement_id")
+    gross_view = sql("SELECT agreement_id, sum(amount_minor) FROM v_schedule_year GROUP BY agreement_id")
     assert {k: int(v) for k, v in gross_view}["OLD"] == 99999999999999997
     consolidated = book.consolidated(by="year", by_agreement=True)
     got = {
@@ -101,7 +94,7 @@ def test_amounts_near_the_limit_stay_exact_through_every_output(book: Ledger, tm
     assert consolidated["amount_minor"].dtype == "int64"
 
     # the SQL views give the same lines, to the minor unit
-    views = query(book.url, "SELECT agreement_id, period, amount_minor FROM v_consolidated_schedule_year")
+    views = sql("SELECT agreement_id, period, amount_minor FROM v_consolidated_schedule_year")
     assert {(k, p): int(m) for k, p, m in views} == {
         (k, p): int(m)
         for k, p, m in zip(
@@ -116,7 +109,7 @@ def test_amounts_near_the_limit_stay_exact_through_every_output(book: Ledger, tm
     assert burn.loc["OLD", "committed"] == Decimal("499999999999999.98")
     assert burn.loc["OLD", "end_date"] == "2025-12-31"
     assert burn.loc["NEW", "committed"] == Decimal("999999999999999.97")
-    burn_view = dict(query(book.url, "SELECT agreement_id, committed_minor FROM v_commitment_burn"))
+    burn_view = dict(sql("SELECT agreement_id, committed_minor FROM v_commitment_burn"))
     assert {k: int(v) for k, v in burn_view.items()} == {
         "OLD": 49999999999999998,
         "NEW": 99999999999999997,
@@ -152,7 +145,7 @@ STATUSES = (
 )
 
 
-def test_statuses_count_as_they_say(book: Ledger, tmp_path: Path) -> None:
+def test_statuses_count_as_they_say(book: Ledger, tmp_path: Path, sql: SQL) -> None:
     book.import_file(write(tmp_path, STATUSES))
     assert set(book.agreements()["status"]) == {"binding", "cancelled", "proposed"}  # all still listed
     assert set(book.schedule()["agreement_id"]) == {"BASE", "TALK", "BACK"}  # cancelled has no schedule
@@ -166,7 +159,7 @@ def test_statuses_count_as_they_say(book: Ledger, tmp_path: Path) -> None:
         "TALK": Decimal("2400.00"),
         "BACK": Decimal("5000.00"),
     }
-    views = query(book.url, "SELECT agreement_id, amount_minor FROM v_consolidated_schedule_year")
+    views = sql("SELECT agreement_id, amount_minor FROM v_consolidated_schedule_year")
     assert [(k, int(v)) for k, v in views] == [("BASE", 120000)]
 
     burn = book.burn(D(2026, 12, 31)).set_index("agreement_id")
@@ -174,7 +167,7 @@ def test_statuses_count_as_they_say(book: Ledger, tmp_path: Path) -> None:
     assert burn.loc["GONE", ["status", "committed", "shortfall"]].tolist() == ["cancelled", Decimal("0.00"), Decimal(0)]
     assert burn.loc["BASE", "shortfall"] == Decimal("1200.00")
     assert set(book.burn(D(2026, 12, 31), include_proposed=True)["agreement_id"]) == {"BASE", "GONE", "TALK"}
-    assert [k for (k,) in query(book.url, "SELECT agreement_id FROM v_commitment_burn")] == ["BASE"]
+    assert [k for (k,) in sql("SELECT agreement_id FROM v_commitment_burn")] == ["BASE"]
 
     assert set(book.focus_commitments()["ContractId"]) == {"BASE"}
     assert set(book.focus_commitments(include_proposed=True)["ContractId"]) == {"BASE", "TALK"}
@@ -193,14 +186,14 @@ CONTRACTS = (
 )
 
 
-def test_a_contract_is_one_kind_between_the_same_parties(book: Ledger, tmp_path: Path) -> None:
+def test_a_contract_is_one_kind_between_the_same_parties(book: Ledger, tmp_path: Path, sql: SQL) -> None:
     book.import_file(write(tmp_path, CONTRACTS))
     focus = book.focus_commitments()
     assert set(focus["ContractId"]) == {"SPEND"}  # never the equity stake's
     assert set(zip(focus["ContractPeriodStart"], focus["ContractPeriodEnd"], strict=True)) == {
         ("2025-03-01T00:00:00Z", "2028-03-01T00:00:00Z")
     }
-    contracts = dict(query(book.url, "SELECT agreement_id, contract_id FROM v_contract"))
+    contracts = dict(sql("SELECT agreement_id, contract_id FROM v_contract"))
     assert contracts == {"STAKE": "STAKE", "SPEND": "SPEND", "GROW": "SPEND"}
 
 
