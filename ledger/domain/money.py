@@ -20,10 +20,17 @@ MINOR_DIGITS: Final[dict[str, int]] = {
     "SGD": 2, "THB": 2, "TND": 3, "TRY": 2, "TWD": 2, "USD": 2, "VND": 0, "ZAR": 2,
 }  # fmt: skip
 
-# Largest amount the ledger stores, in minor units: 10^17 (one quadrillion dollars
-# in cents). Sums of many such amounts still fit comfortably in 64 bits for any
-# realistic book, and the amortization kernel stays exact up to this bound.
+# Largest single amount the ledger stores, in minor units: 10^17 (one quadrillion
+# dollars in cents). The amortization kernel stays exact up to this bound.
 MAX_MINOR: Final[int] = 10**17
+
+# Largest sum the ledger stores or computes, in minor units: 10^18, per currency
+# (ten quadrillion dollars in cents; 64-bit integers end at about 9.2 * 10^18).
+# A write that would take the book's total of commitments or of charges in one
+# currency past it is refused, so that every sum of a part of the book (a month
+# of charges, a draw-down, a consolidated total, a cycle's edge, a view) is exact
+# in 64 bits. The database enforces both bounds with CHECK constraints.
+MAX_TOTAL_MINOR: Final[int] = 10**18
 
 _SCALE: Final = (1, 10, 100, 1000, 10_000)  # 10**digits, as ints for the type checker
 _DECIMAL_TEXT = re.compile(r"^(?P<sign>-)?(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
