@@ -34,8 +34,9 @@ class Ledger:
         self.url = database_url(url)
         self.engine = make_engine(self.url)
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.url)
+    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
+        """One transaction on this ledger; `write=True` holds the write lock (see ledger.db.engine)."""
+        return UnitOfWork(self.engine, self.url, write=write)
 
     def init(self) -> tuple[str | None, str]:
         """Create or upgrade the schema; returns (revision before, revision after). After an upgrade the

@@ -26,3 +26,23 @@ def display_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL: mask whatever stands where a password would
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+ENV_LOCK_TIMEOUT = "LEDGER_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for another writer to finish (LEDGER_LOCK_TIMEOUT, default 60)."""
+    text = os.environ.get(ENV_LOCK_TIMEOUT)
+    if text is None or not text.strip():
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 86_400:
+        from ledger.errors import ConfigurationError
+
+        raise ConfigurationError(f"{ENV_LOCK_TIMEOUT}={text!r}: expected a number of seconds between 0 and 86400")
+    return seconds

@@ -3,9 +3,9 @@
 The CLI and the Python API (`ledger.open`) are two doors to these functions.
 """
 
+from ledger.db.uow import UnitOfWorkFactory
 from ledger.services.importing import (
     ImportSummary,
-    UnitOfWorkFactory,
     fingerprint,
     founding_example_keys,
     import_files,

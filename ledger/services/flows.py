@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import counted_statuses
 from ledger.domain.calendars import Grain
 from ledger.flows.graph import (
@@ -21,7 +22,7 @@ from ledger.flows.graph import (
     supplier_measures,
 )
 from ledger.services.reconciliation import ConsolidatedRequest, consolidated_schedule
-from ledger.services.schedules import UnitOfWorkFactory, party_groups
+from ledger.services.schedules import party_groups
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,6 @@ def save_flows(uow_factory: UnitOfWorkFactory, analysis: FlowAnalysis) -> None:
         ],
         columns=["cycle_id", "seq", "payer", "payee", "currency"],
     )
-    with uow_factory() as uow:
+    with uow_factory(write=True) as uow:
         uow.store.replace_flows(edges, cycles, cycle_edges)
         uow.commit()

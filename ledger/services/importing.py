@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ledger.db import migrate
+from ledger.db.engine import lock_for_writing, writing
+from ledger.db.errors import database_errors
 from ledger.db.models import Agreement as AgreementTable
 from ledger.db.models import (
     AgreementRelation,
@@ -23,7 +25,7 @@ from ledger.db.models import (
     Valuation,
 )
 from ledger.db.repository import Store
-from ledger.db.uow import UnitOfWork
+from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Party, PartyKind
 from ledger.domain.calendars import Grain
 from ledger.errors import InputError, InputProblem, NotFoundError
@@ -35,8 +37,6 @@ from ledger.progress import Progress, silent
 from ledger.schedule.kernel import amortize
 from ledger.schedule.schedules import has_schedule, periods_for, slice_arrays
 from ledger.services.reconciliation import refresh_adjustments
-
-UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
 @dataclass
@@ -70,7 +70,9 @@ class ImportSummary:
 
 def init_schema(engine: Engine) -> tuple[str | None, str]:
     """Create or upgrade the schema to the newest revision; returns (revision before, revision after)."""
-    with engine.begin() as connection:
+    url = engine.url.render_as_string(hide_password=False)
+    with database_errors(url), writing(engine.connect()) as connection, connection.begin():
+        lock_for_writing(connection)
         before = migrate.current_revision(connection)
         migrate.upgrade(connection)
         return before, migrate.head_revision()
@@ -78,7 +80,7 @@ def init_schema(engine: Engine) -> tuple[str | None, str]:
 
 def refresh_derived(uow_factory: UnitOfWorkFactory) -> None:
     """Recompute what the ledger derives from its records (adjustments, draw-downs), in one transaction."""
-    with uow_factory() as uow:
+    with uow_factory(write=True) as uow:
         refresh_adjustments(uow.store)
         if uow.store.has_consumption():
             from ledger.services.spend import refresh_drawdowns
@@ -117,7 +119,7 @@ def import_files(
 ) -> ImportSummary:
     """Import files in order, all in one transaction: any bad file and nothing is written."""
     summary = ImportSummary()
-    with uow_factory() as uow, no_cyclic_gc():
+    with uow_factory(write=True) as uow, no_cyclic_gc():
         for path in paths:
             data = read_ledger_file(path, progress)
             _store_file(uow.store, data, summary, progress)

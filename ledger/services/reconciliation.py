@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.db.repository import Store
+from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Profile, counted_statuses
 from ledger.domain.calendars import Grain
 from ledger.frames import rows
@@ -29,7 +30,6 @@ from ledger.reconcile.findings import (
 from ledger.schedule.schedules import prepare, prepare_pieces
 from ledger.services.schedules import (
     FiscalChoice,
-    UnitOfWorkFactory,
     party_and_subsidiaries,
     party_calendars,
     party_groups,

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
 
-from ledger.db.uow import UnitOfWork
+from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Profile
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.errors import NotFoundError
 from ledger.schedule.schedules import schedule_frame
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
 FiscalChoice = Literal["payer", "payee"] | FiscalCalendar
 
 

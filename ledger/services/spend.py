@@ -21,6 +21,7 @@ from ledger.burn.drawdown import Charge, Commitment, Draw, draw_down
 from ledger.burn.position import CommitmentTerms, Minimum, Position, position
 from ledger.db.models import Consumption
 from ledger.db.repository import Store
+from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Profile, Status, counted_statuses
 from ledger.domain.spend import ChargeCategory, MinimumPeriod, format_pico, join_pico, minor_to_pico, split_pico
 from ledger.errors import InputError, InputProblem
@@ -28,7 +29,7 @@ from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
 from ledger.reconcile.consolidate import Consolidation, RelationPlan
 from ledger.services.reconciliation import consolidation_of
-from ledger.services.schedules import UnitOfWorkFactory, party_groups
+from ledger.services.schedules import party_groups
 
 COMMITMENT_KINDS = (Kind.CLOUD_COMMITMENT.value, Kind.CHIP_AGREEMENT.value)
 
@@ -62,7 +63,7 @@ def ingest(
         known = frozenset(uow.store.agreement_keys())
     charges = read_charges(path, dataclasses.replace(options, agreements=known), progress)
     summary = IngestSummary(str(path), charges.rows, len(charges.months))
-    with uow_factory() as uow:
+    with uow_factory(write=True) as uow:
         store = uow.store
         before = store.ingested(charges.sha256)
         if before is not None:
