@@ -53,3 +53,7 @@ class InputError(LedgerError):
     @classmethod
     def single(cls, file: str, line: int, column: str, value: object, expected: str) -> InputError:
         return cls([InputProblem(file, line, column, value, expected)])
+
+
+class LimitError(DomainError):
+    """An amount or a sum of money past the ledger's limits (ledger.domain.money.MAX_MINOR, MAX_TOTAL_MINOR)."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from ledger.db.models import (
@@ -380,6 +381,23 @@ class Store:
     def has_consumption(self) -> bool:
         return self._run(select(Consumption.id).limit(1)).first() is not None
 
+    # -- the book's totals -----------------------------------------------------
+
+    def currencies_over(self, table: Literal["agreement", "consumption"], limit: int) -> list[str]:
+        """Currencies whose total of agreement amounts, or of charge magnitudes, passes `limit`."""
+        model: Any = Agreement if table == "agreement" else Consumption
+        value = model.amount_minor if table == "agreement" else func.abs(model.amount_minor)
+        over = select(model.currency).group_by(model.currency).having(func.sum(value) > limit)
+        try:
+            return sorted(str(c) for (c,) in self._run(over))
+        except OperationalError as error:  # SQLite's SUM refuses to wrap past 2^63: sum exactly here
+            if "integer overflow" not in str(error):
+                raise
+        totals: dict[str, int] = {}
+        for currency, amount in self._raw_rows(select(model.currency, value).where(model.amount_minor.is_not(None))):
+            totals[currency] = totals.get(currency, 0) + int(amount)
+        return sorted(c for c, total in totals.items() if total > limit)
+
     # -- valuations ------------------------------------------------------------
 
     def valuations_frame(self) -> pd.DataFrame:
@@ -507,6 +525,55 @@ class Store:
         """The planner's row estimate for schedule_line (cheap; exact counts are not needed)."""
         query = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = 'schedule_line'"
         return int(self.session.connection().exec_driver_sql(query).scalar_one())
+
+    # -- merging parties -------------------------------------------------------
+
+    def agreements_between(self, first: int, second: int) -> list[str]:
+        """Keys of the agreements between these two parties (either one paying), by code point."""
+        query = select(Agreement.key).where(
+            or_(
+                and_(Agreement.payer_id == first, Agreement.payee_id == second),
+                and_(Agreement.payer_id == second, Agreement.payee_id == first),
+            )
+        )
+        return sorted(self._run(query).scalars())
+
+    def consumption_between(self, first: int, second: int) -> int:
+        """How many stored month sums of charges are between these two parties (either one paying)."""
+        query = select(func.count()).where(
+            or_(
+                and_(Consumption.payer_id == first, Consumption.payee_id == second),
+                and_(Consumption.payer_id == second, Consumption.payee_id == first),
+            )
+        )
+        return int(self._run(query).scalar_one())
+
+    def repoint_party(self, old: int, new: int) -> dict[str, int]:
+        """Point every reference to party `old` at party `new`: agreements (payer, payee), valuations,
+        consumption (payer, payee), subsidiaries (parent) and aliases. Returns the rows changed per table;
+        an agreement or a month sum counts once, as it cannot be between `old` and `new`."""
+        changed = dict.fromkeys(("agreements", "valuations", "consumption", "subsidiaries", "aliases"), 0)
+        columns = (
+            ("agreements", Agreement.payer_id), ("agreements", Agreement.payee_id),
+            ("valuations", Valuation.party_id), ("consumption", Consumption.payer_id),
+            ("consumption", Consumption.payee_id), ("subsidiaries", Party.parent_id), ("aliases", PartyAlias.party_id),
+        )  # fmt: skip
+        for name, column in columns:
+            result = self._run(update(column.class_).where(column == old).values({column.key: new}))
+            changed[name] += int(result.rowcount)
+        return changed
+
+    def delete_party(self, party_id: int) -> None:
+        """Delete a party that nothing refers to any more (its foreign keys RESTRICT otherwise)."""
+        self._run(delete(Party).where(Party.id == party_id))
+
+    def delete_party_alias(self, alias: str) -> None:
+        self._run(delete(PartyAlias).where(PartyAlias.alias == alias))
+
+    def has_flows(self) -> bool:
+        """Whether `ledger cycles` stored a flow analysis (flow_edge, flow_cycle, flow_cycle_edge)."""
+        edges = self._run(select(FlowEdge.payer).limit(1)).first()
+        return edges is not None or self._run(select(FlowCycle.id).limit(1)).first() is not None
 
 
 def _days(column: pd.Series) -> np.ndarray:

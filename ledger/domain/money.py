@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -142,3 +142,41 @@ def minor_array(values: object) -> npt.NDArray[np.int64]:
     if array.dtype.kind == "O" and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in array.flat):
         return array.astype(np.int64)
     raise TypeError(f"money as {array.dtype}: expected integer minor units (a float would have lost cents)")
+
+
+# A float sum of int64 values is off by far less than this fraction of the limit, so a group whose float
+# sum stays under (1 + _SLACK) * MAX_TOTAL_MINOR has an exact int64 sum (it cannot have wrapped).
+_SLACK: Final = 0.01
+
+
+def over_total_limit(values: npt.NDArray[np.int64]) -> bool:
+    """True when the exact sum of `values` (or of their magnitudes) could pass MAX_TOTAL_MINOR."""
+    values = np.asarray(values, dtype=np.int64)
+    if values.size == 0:
+        return False
+    largest = int(np.abs(values).max())
+    return largest * values.size > MAX_TOTAL_MINOR
+
+
+def sum_money(frame: Any, keys: list[str], columns: list[str], **groupby: Any) -> tuple[Any, npt.NDArray[np.bool_]]:
+    """Group sums of int64 money `columns` of a DataFrame by `keys`, exact, and where they pass the limit.
+
+    Returns (sums, over): `over` marks the groups whose sum of any column exceeds MAX_TOTAL_MINOR in
+    magnitude; their sums are not valid and the caller refuses them (LimitError). Sums that cannot reach
+    the limit (largest magnitude times rows) take the plain int64 path; the others are checked against a
+    float sum, which cannot wrap, before the int64 sum is trusted.
+    """
+    risky = [c for c in columns if over_total_limit(frame[c].to_numpy())]
+    approx = {f"{c}\0approx": frame[c].to_numpy().astype(np.float64) for c in risky}
+    summed = frame.assign(**approx).groupby(keys, sort=False, **groupby)[[*columns, *approx]].sum().reset_index()
+    over = np.zeros(len(summed), dtype=bool)
+    for c in risky:
+        estimate = np.abs(summed.pop(f"{c}\0approx").to_numpy())
+        exact = np.abs(summed[c].to_numpy(dtype=np.int64))
+        over |= (estimate > (1 + _SLACK) * MAX_TOTAL_MINOR) | (exact > MAX_TOTAL_MINOR)
+    return summed, over
+
+
+def total_limit_text(currency: str) -> str:
+    """The limit of one sum, as users read it: '10000000000000000.00 USD'."""
+    return f"{format_minor(MAX_TOTAL_MINOR, currency)} {currency}"

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ledger.domain.money import MINOR_DIGITS
+from ledger.domain.money import MINOR_DIGITS, sum_money, total_limit_text
 from ledger.domain.spend import (
     COST_EXPECTED,
     MAX_WHOLE_DIGITS,
@@ -37,7 +37,7 @@ from ledger.domain.spend import (
     CountingRule,
     parse_cost,
 )
-from ledger.errors import InputError, InputProblem
+from ledger.errors import InputError, InputProblem, LimitError
 from ledger.io.decimal_text import IntArray, parse_plain_decimals
 from ledger.progress import Progress, silent
 
@@ -120,7 +120,7 @@ def read_charges(path: Path | str, options: ChargeOptions, progress: Progress = 
             advance(now - position)
             position = now
     advance(size_mb - position)
-    months = _combine(parts) if parts else pd.DataFrame(columns=AGGREGATE_COLUMNS)
+    months = _combine(parts, name) if parts else pd.DataFrame(columns=AGGREGATE_COLUMNS)
     return ChargeFile(name, sha, rows, months)
 
 
@@ -290,7 +290,7 @@ def _month_sums(frame: pd.DataFrame, name: str, options: ChargeOptions) -> pd.Da
         }
     )  # fmt: skip
     keys = ["payer", "payee", "month", "category", "resource", "agreement", "currency"]
-    summed = codes.groupby(keys, sort=False)[["charges", "minor", "sub"]].sum().reset_index()
+    summed, over = sum_money(codes, keys, ["charges", "minor", "sub"])
     category_codes = summed["category"].to_numpy()
     resource_text = resource.uniques[summed["resource"].to_numpy()]
     agreement_text = agreement.uniques[summed["agreement"].to_numpy()]
@@ -309,6 +309,7 @@ def _month_sums(frame: pd.DataFrame, name: str, options: ChargeOptions) -> pd.Da
             "sub": summed["sub"].to_numpy(),
         }
     )
+    _refuse_over_limit(out, over, name)
     return _carry(out)
 
 
@@ -413,9 +414,22 @@ def _amounts(chunk: _Chunk, column: str, digits: npt.NDArray[np.int64]) -> tuple
 # -- sums --------------------------------------------------------------------------------------------------
 
 
-def _group(frame: pd.DataFrame) -> pd.DataFrame:
-    summed = frame.groupby(GROUP_KEYS, dropna=False, sort=False)[["charges", "minor", "sub"]].sum().reset_index()
+def _group(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    summed, over = sum_money(frame, GROUP_KEYS, ["charges", "minor", "sub"], dropna=False)
+    _refuse_over_limit(summed, over, name)
     return _carry(summed)
+
+
+def _refuse_over_limit(months: pd.DataFrame, over: npt.NDArray[np.bool_], name: str) -> None:
+    """A month's charges of one payer, payee and currency past MAX_TOTAL_MINOR: the whole file is refused."""
+    if not over.any():
+        return
+    first = months[over].iloc[0]
+    month = pd.Timestamp(first["month"]).strftime("%Y-%m")
+    raise LimitError(
+        f"{name}: the charges of {first['payer']} to {first['payee']} in {month} sum to more than "
+        f"{total_limit_text(str(first['currency']))}, the ledger's limit for one sum; nothing was written"
+    )
 
 
 def _carry(frame: pd.DataFrame) -> pd.DataFrame:
@@ -426,6 +440,6 @@ def _carry(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(minor=frame["minor"].to_numpy(dtype=np.int64) + sub // per_minor, sub=sub % per_minor)
 
 
-def _combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    combined = _group(pd.concat(parts, ignore_index=True)) if len(parts) > 1 else parts[0]
+def _combine(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    combined = _group(pd.concat(parts, ignore_index=True), name) if len(parts) > 1 else parts[0]
     return combined.sort_values(["payer", "payee", "month", "category"], kind="stable").reset_index(drop=True)

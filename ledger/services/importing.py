@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,8 @@ from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Party, PartyKind
 from ledger.domain.calendars import Grain
-from ledger.errors import InputError, InputProblem, NotFoundError
+from ledger.domain.money import MAX_TOTAL_MINOR, total_limit_text
+from ledger.errors import InputError, InputProblem, LimitError, NotFoundError
 from ledger.io.batch import AGREEMENT_COLUMNS, AgreementBatch
 from ledger.io.readers import LedgerFile, read_ledger_file
 from ledger.io.records import Located
@@ -125,6 +126,7 @@ def import_files(
             _store_file(uow.store, data, summary, progress)
             summary.files.append(str(path))
         if summary.agreements_created or summary.agreements_updated:
+            refuse_past_book_limit(uow.store, "agreement")
             progress("Consolidating relations", None)
             summary.adjustments_written = refresh_adjustments(uow.store)
         changed = summary.agreements_created or summary.agreements_updated
@@ -134,6 +136,18 @@ def import_files(
             refresh_drawdowns(uow.store)
         uow.commit()
     return summary
+
+
+def refuse_past_book_limit(store: Store, table: Literal["agreement", "consumption"]) -> None:
+    """Refuse a write that takes the book's total of commitments or of charges in one currency past
+    MAX_TOTAL_MINOR: below it, every sum the ledger computes from a part of the book is exact in 64 bits."""
+    over = store.currencies_over(table, MAX_TOTAL_MINOR)
+    if over:
+        what = "agreement amounts" if table == "agreement" else "charges"
+        raise LimitError(
+            f"the ledger's {what} in {over[0]} would total more than {total_limit_text(over[0])}, "
+            "the limit of one sum (see the README, Limits); nothing was written"
+        )
 
 
 def seed(

@@ -28,6 +28,7 @@ from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
 from ledger.reconcile.consolidate import Consolidation, RelationPlan
+from ledger.services.importing import refuse_past_book_limit
 from ledger.services.reconciliation import consolidation_of
 from ledger.services.schedules import party_groups
 
@@ -80,6 +81,7 @@ def ingest(
             }
         )
         store.insert_frame(Consumption, _consumption_rows(store, charges, ingest_id))
+        refuse_past_book_limit(store, "consumption")
         progress("Drawing commitments down", None)
         summary.drawdowns = refresh_drawdowns(store)
         uow.commit()
