@@ -7,6 +7,7 @@ a read-only file, a lock held past the timeout, a write the database's own const
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,7 +31,12 @@ _NOT_A_DATABASE = ("file is not a database", "file is encrypted or is not a data
 _READ_ONLY = ("attempt to write a readonly database", "readonly database", "read-only transaction")
 
 
-def translate(error: SQLAlchemyError, url: str) -> LedgerError:
+def is_database_error(error: BaseException) -> bool:
+    """SQLAlchemy's errors, and the drivers' own where the ledger talks to a driver directly (bulk writes)."""
+    return isinstance(error, SQLAlchemyError | sqlite3.Error) or type(error).__module__.startswith("psycopg")
+
+
+def translate(error: BaseException, url: str) -> LedgerError:
     """The LedgerError a user should see for a database failure on `url`."""
     where = display_url(url)
     reason = _first_line(error)
@@ -57,11 +63,13 @@ def database_errors(url: str) -> Iterator[None]:
     """Turn driver errors raised inside the block into LedgerErrors (LedgerErrors pass through)."""
     try:
         yield
-    except SQLAlchemyError as error:
+    except Exception as error:
+        if not is_database_error(error):
+            raise
         raise translate(error, url) from None
 
 
-def _first_line(error: SQLAlchemyError) -> str:
+def _first_line(error: BaseException) -> str:
     orig = getattr(error, "orig", None)
     text = str(orig if orig is not None else error).strip()
     return text.splitlines()[0] if text else type(error).__name__

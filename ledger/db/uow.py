@@ -11,12 +11,11 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ledger.db import migrate
 from ledger.db.engine import lock_for_writing, writing
-from ledger.db.errors import database_errors, translate
+from ledger.db.errors import database_errors, is_database_error, translate
 from ledger.db.repository import Store
 
 
@@ -77,7 +76,7 @@ class UnitOfWork:
             self.session.rollback()  # a no-op after commit()
         finally:
             self._close()
-        if isinstance(exc, SQLAlchemyError):
+        if exc is not None and is_database_error(exc):
             raise translate(exc, self.url) from exc
 
 

@@ -22,7 +22,8 @@ import pytest
 from sqlalchemy import text
 
 from ledger.api import Ledger
-from ledger.db.engine import make_engine
+from ledger.config import display_url
+from ledger.db.engine import lock_for_writing, make_engine, writing
 from ledger.errors import LedgerError
 
 AS_OF = dt.date(2026, 1, 1)
@@ -179,3 +180,23 @@ def test_concurrent_cli_writers_print_no_traceback(fresh_url: Any, reference: di
     assert not any("Traceback" in err for _, _, err in finished)
     assert sum("already ingested" in out + err for _, out, err in finished) == 1
     assert state(url) == reference
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_says_so(db_url: str, tmp_path: Path) -> None:
+    """Another writer holds the lock past LEDGER_LOCK_TIMEOUT: one clear line, exit 1, nothing written."""
+    engine = make_engine(db_url)
+    ledger = str(Path(sys.executable).with_name("ledger"))
+    env = {**os.environ, "LEDGER_DATABASE_URL": db_url, "LEDGER_LOCK_TIMEOUT": "1"}
+    with writing(engine.connect()) as holder, holder.begin():
+        lock_for_writing(holder)
+        done = subprocess.run(
+            [ledger, "import", str(agreement_file(tmp_path, 0))], env=env, capture_output=True, text=True, timeout=120
+        )
+    engine.dispose()
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"error: the database {display_url(db_url)} is busy: another ledger command held its write lock for more "
+        "than 1 s (try again, or set LEDGER_LOCK_TIMEOUT to wait longer)"
+    ]
+    with Ledger(db_url) as book:
+        assert book.agreements().empty
