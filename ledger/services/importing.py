@@ -63,7 +63,14 @@ class ImportSummary:
             f"{self.valuations_updated} updated, {self.valuations_unchanged} unchanged; parties: "
             f"{self.parties_created} new, {self.parties_updated} updated; "
             f"schedule lines written: {self.schedule_lines_written}"
+            + ("; already loaded: nothing changed" if self.unchanged else "")
         )
+
+    @property
+    def unchanged(self) -> bool:
+        """True when every record was already in the ledger as given (an import run twice)."""
+        written = self.agreements_created + self.agreements_updated + self.valuations_created
+        return not (written + self.valuations_updated + self.parties_created + self.parties_updated)
 
 
 # -- schema ---------------------------------------------------------------------

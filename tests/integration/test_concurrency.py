@@ -163,6 +163,7 @@ def test_concurrent_writers_end_as_one_at_a_time(
         "agreements: 0 new, 0 updated, 2 unchanged",
         "agreements: 2 new, 0 updated, 0 unchanged",
     ]
+    assert sum(s.endswith("already loaded: nothing changed") for s in imports) == 1
     assert state(url) == reference
 
 
