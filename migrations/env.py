@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from ledger.config import database_url
 from ledger.db.engine import make_engine
+from ledger.db.migrate import foreign_keys_off
 from ledger.db.models import Base
 
 config = context.config
@@ -27,13 +28,13 @@ def run_migrations(connection: Connection) -> None:
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
-    if connection is not None:  # called by the ledger, inside its own transaction
+    if connection is not None:  # called by the ledger (ledger.db.migrate), inside its own transaction
         run_migrations(connection)
         return
+    # the alembic command line: one transaction, foreign keys off on SQLite as the ledger runs it
     engine = make_engine(database_url(config.get_main_option("sqlalchemy.url")))
-    with engine.connect() as connection:
+    with engine.begin() as connection, foreign_keys_off(connection):
         run_migrations(connection)
-        connection.commit()
     engine.dispose()
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 from ledger.config import display_url
 from ledger.errors import ConfigurationError, SchemaError
@@ -43,12 +48,66 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def upgrade(connection: Connection, target: str = "head") -> None:
-    """Create or upgrade the schema on `connection` (within the caller's transaction)."""
-    command.upgrade(alembic_config(connection), target)
+    """Create or upgrade the schema on `connection`, in the caller's transaction (call it before any write
+    in that transaction: on SQLite see `foreign_keys_off`)."""
+    if current_revision(connection) == (head_revision() if target == "head" else target):
+        return  # nothing to run, nor to check
+    with foreign_keys_off(connection):
+        command.upgrade(alembic_config(connection), target)
 
 
 def downgrade(connection: Connection, target: str) -> None:
-    command.downgrade(alembic_config(connection), target)
+    """Downgrade the schema to `target` ("base": nothing left), like `upgrade`."""
+    with foreign_keys_off(connection):
+        command.downgrade(alembic_config(connection), target)
+
+
+_FOREIGN_KEYS_OFF = "ledger_foreign_keys_off"  # pool-record flag: restore foreign keys at check-in
+
+
+@contextmanager
+def foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """On SQLite, run a migration with foreign keys off, then check every reference before the caller commits.
+
+    SQLite changes a table's constraints by rebuilding it, and drops a table by deleting its rows
+    first: with foreign keys on, that deletes (ON DELETE CASCADE) or refuses (RESTRICT) the rows
+    referring to them, as the `FOREIGN KEY constraint failed` of a downgrade to base did. SQLite
+    ignores the pragma inside a transaction, so a transaction already begun is committed first (it
+    must hold no write yet: the ledger begins, reads the revision, then migrates) and a new one
+    begun, which the caller commits. Any reference the migration broke fails the check below and
+    the caller rolls back. Foreign keys are turned on again when the connection goes back to its
+    pool (ledger.db.engine turns them on for every new connection).
+    """
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name != "sqlite" or not driver.execute("PRAGMA foreign_keys").fetchone()[0]:
+        yield
+        return
+    began = driver.in_transaction
+    if began:
+        driver.execute("COMMIT")
+    driver.execute("PRAGMA foreign_keys = OFF")
+    connection.connection.info[_FOREIGN_KEYS_OFF] = True
+    _restore_foreign_keys_at_checkin(connection.engine.pool)
+    if began:
+        driver.execute("BEGIN IMMEDIATE")  # a migration writes: take the write lock now
+    yield
+    broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise SchemaError(
+            f"the migration would leave {len(broken)} rows referring to missing rows (the first: {table} row "
+            f"{rowid} -> {parent}); nothing was changed"
+        )
+
+
+def _restore_foreign_keys_at_checkin(pool: Pool) -> None:
+    if not event.contains(pool, "checkin", _restore_foreign_keys):
+        event.listen(pool, "checkin", _restore_foreign_keys)
+
+
+def _restore_foreign_keys(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    if record.info.pop(_FOREIGN_KEYS_OFF, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")  # checked in: no transaction is open
 
 
 def require_current(connection: Connection, url: str) -> None:

@@ -1,7 +1,9 @@
 """The relational schema, as SQLAlchemy typed models (the Alembic migrations create exactly this).
 
 Money is stored as BIGINT minor units (`*_minor` columns): exact on every
-backend, unlike NUMERIC on SQLite, which is stored as a float. Enumerations
+backend, unlike NUMERIC on SQLite, which is stored as a float. CHECK constraints
+hold a column of one amount within MAX_MINOR and a column of a stored sum within
+MAX_TOTAL_MINOR (ledger.domain.money; migration 0007). Enumerations
 are text columns with CHECK constraints. Integer `id` columns are surrogate
 keys; the keys users see are `agreement.key`, `valuation.key`, `party.name`.
 """
@@ -37,6 +39,7 @@ from ledger.domain.agreements import (
     Status,
     ValuationKind,
 )
+from ledger.domain.money import MAX_MINOR, MAX_TOTAL_MINOR
 from ledger.domain.spend import ChargeCategory, MinimumPeriod
 
 NAMING_CONVENTION = {
@@ -52,6 +55,13 @@ def one_of(column: str, values: Iterable[str], name: str | None = None) -> Check
     """CHECK that `column` holds one of the enumeration's values."""
     listed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({listed})", name=name or column)
+
+
+def within(column: str, limit: int, *, non_negative: bool = False) -> CheckConstraint:
+    """CHECK that a money column stays within `limit` minor units (MAX_MINOR or MAX_TOTAL_MINOR) either side
+    of zero, or from zero up where the column cannot be negative."""
+    low = 0 if non_negative else -limit
+    return CheckConstraint(f"{column} BETWEEN {low} AND {limit}", name=f"{column}_within_limit")
 
 
 class Base(DeclarativeBase):
@@ -112,6 +122,7 @@ class Agreement(Base):
         one_of("status", Status),
         one_of("confidence", Confidence),
         CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+        within("amount_minor", MAX_MINOR, non_negative=True),
         CheckConstraint(
             "(amount_minor IS NULL) = (amount_qualifier = 'undisclosed')", name="amount_disclosed_or_undisclosed"
         ),
@@ -151,6 +162,7 @@ class AgreementSlice(Base):
     __table_args__ = (
         CheckConstraint("end_date >= start_date", name="end_after_start"),
         CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+        within("amount_minor", MAX_MINOR, non_negative=True),
         CheckConstraint("weight >= 0", name="weight_non_negative"),
     )
 
@@ -216,6 +228,7 @@ class Valuation(Base):
         one_of("amount_qualifier", Qualifier),
         one_of("confidence", Confidence),
         CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+        within("amount_minor", MAX_MINOR, non_negative=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -246,7 +259,7 @@ class ScheduleLine(Base):
     """
 
     __tablename__ = "schedule_line"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (within("amount_minor", MAX_MINOR), {"sqlite_with_rowid": False})
 
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
@@ -264,6 +277,7 @@ class ScheduleAdjustment(Base):
     __table_args__ = (
         one_of("relation_kind", RelationKind),
         CheckConstraint("amount_minor <> 0", name="amount_not_zero"),
+        within("amount_minor", MAX_MINOR),
     )
 
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
@@ -279,6 +293,10 @@ class FlowEdge(Base):
     """Money between two parent companies, from `ledger cycles` (consolidated amounts; see the README)."""
 
     __tablename__ = "flow_edge"
+    __table_args__ = tuple(
+        within(column, MAX_TOTAL_MINOR)
+        for column in ("firm_minor", "investment_minor", "commitment_minor", "ceiling_minor")
+    )
 
     payer: Mapped[str] = mapped_column(String(200), primary_key=True)
     payee: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -295,7 +313,11 @@ class FlowCycle(Base):
     """A loop of money between parent companies, from `ledger cycles`."""
 
     __tablename__ = "flow_cycle"
-    __table_args__ = (one_of("basis", ("firm", "up_to", "undisclosed")),)
+    __table_args__ = (
+        one_of("basis", ("firm", "up_to", "undisclosed")),
+        within("bottleneck_minor", MAX_TOTAL_MINOR),
+        within("bottleneck_up_to_minor", MAX_TOTAL_MINOR),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(Text)
@@ -326,6 +348,7 @@ class CommitmentMinimum(Base):
     __table_args__ = (
         one_of("period", MinimumPeriod),
         CheckConstraint("amount_minor >= 0", name="amount_non_negative"),
+        within("amount_minor", MAX_MINOR, non_negative=True),
     )
 
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
@@ -364,6 +387,7 @@ class Consumption(Base):
         CheckConstraint("counts IN (0, 1)", name="counts_flag"),
         CheckConstraint("payer_id <> payee_id", name="payer_is_not_payee"),
         CheckConstraint("charges > 0", name="charges_positive"),
+        within("amount_minor", MAX_TOTAL_MINOR),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -391,6 +415,7 @@ class Drawdown(Base):
     __table_args__ = (
         one_of("kind", ("draw", "true_up")),
         CheckConstraint("sub_minor >= 0 AND sub_minor < 1000000000000", name="sub_minor_range"),
+        within("amount_minor", MAX_TOTAL_MINOR),
     )
 
     consumption_id: Mapped[int] = mapped_column(ForeignKey("consumption.id", ondelete="CASCADE"), primary_key=True)
