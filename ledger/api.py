@@ -24,6 +24,8 @@ from ledger.io.output import amount_decimal
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
 from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest, spend
+from ledger.services import parties as party_use_cases
+from ledger.services.parties import MergeSummary
 from ledger.services.spend import IngestSummary
 
 
@@ -160,6 +162,20 @@ class Ledger:
         """The commitments in the FOCUS 1.3 Contract Commitment dataset shape (text columns); cancelled and
         (unless include_proposed) proposed deals are left out."""
         return burn_output.focus_commitments(spend.commitments(self.unit_of_work, include_proposed=include_proposed))
+
+    def parties(self) -> pd.DataFrame:
+        """Every party by name: kind, parent, ultimate_parent (what burn and cycles roll up to), aliases
+        (a sorted list of the other names files may use), fiscal_year_end_month and notes."""
+        return party_use_cases.parties(self.unit_of_work)
+
+    def merge_parties(self, from_name: str, into_name: str, *, dry_run: bool = False) -> MergeSummary:
+        """Fold party `from_name` into party `into_name` in one transaction: its agreements, valuations,
+        billed consumption, subsidiaries and aliases move to `into_name`, its name becomes an alias of
+        `into_name`, it is deleted, and draw-downs and adjustments are recomputed. `from_name` must be a
+        party's name; `into_name` may be an alias. Refused with a LedgerError, nothing written, when a
+        name is unknown, both name one party, or a party would pay itself or be its own parent.
+        `dry_run=True` checks and counts, and writes nothing."""
+        return party_use_cases.merge_parties(self.unit_of_work, from_name, into_name, dry_run=dry_run)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -8,14 +8,14 @@ from __future__ import annotations
 import sys
 
 # isort: off
-from ledger.cli import book, schedules, flows, spend  # registered in this order: the order of --help
+from ledger.cli import book, schedules, flows, spend, parties  # registered in this order: the order of --help
 
 # isort: on
 from ledger.cli.common import State, app, say
 from ledger.config import display_url
 from ledger.errors import LedgerError
 
-__all__ = ["app", "book", "flows", "main", "schedules", "spend"]  # the modules register their commands
+__all__ = ["app", "book", "flows", "main", "parties", "schedules", "spend"]  # the modules register their commands
 
 
 def main() -> None:

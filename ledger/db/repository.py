@@ -567,9 +567,6 @@ class Store:
         """Delete a party that nothing refers to any more (its foreign keys RESTRICT otherwise)."""
         self._run(delete(Party).where(Party.id == party_id))
 
-    def delete_party_alias(self, alias: str) -> None:
-        self._run(delete(PartyAlias).where(PartyAlias.alias == alias))
-
     def has_flows(self) -> bool:
         """Whether `ledger cycles` stored a flow analysis (flow_edge, flow_cycle, flow_cycle_edge)."""
         edges = self._run(select(FlowEdge.payer).limit(1)).first()

@@ -1,0 +1,77 @@
+"""The parties commands: list the parties with their kinds, parents and aliases; merge one into another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.cli.common import FORMAT_OPTION, FORMATS, OUTPUT_OPTION, app, choice, open_ledger, output_stream, say
+
+parties_app = typer.Typer(
+    name="parties",
+    help="List the parties, or merge one into another (a billing file's name into the seeded party).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(parties_app)
+
+ALIAS_SEPARATOR = "; "  # aliases may hold commas ("Amazon Web Services, Inc.")
+TABLE_COLUMNS = ["name", "kind", "parent", "aliases"]
+
+
+@parties_app.command("list", short_help="Parties by name, with kind, parent and aliases.")
+def list_parties(
+    fmt_name: Annotated[str, FORMAT_OPTION] = "table",
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+) -> None:
+    """List the parties by name: kind, parent, ultimate parent (what burn and cycles roll up to), the
+    aliases that files may use for it (joined by '; ' in table and CSV, a list in JSON), fiscal
+    year-end month and notes. The table shows name, kind, parent and aliases."""
+    from ledger.io import output as out_
+
+    fmt = choice("--format", fmt_name, FORMATS)
+    with open_ledger() as book:
+        frame = book.parties()
+    with output_stream(output) as out:
+        if fmt == "json":
+            out_.write_json({"parties": out_.records(frame)}, out)
+        else:
+            joined = frame.assign(aliases=[ALIAS_SEPARATOR.join(a) for a in frame["aliases"]])
+            if fmt == "csv":
+                out_.write_csv(joined, out)
+            else:
+                out_.render_table(joined[TABLE_COLUMNS], out, title="Parties", right=(), wrap=("aliases",))
+    say(f"{len(frame)} part{'y' if len(frame) == 1 else 'ies'}")
+
+
+@parties_app.command(short_help="Fold party FROM into party INTO; FROM's name becomes an alias.")
+def merge(
+    from_name: Annotated[
+        str, typer.Argument(metavar="FROM", help="The party to fold in and delete (a party's name, not an alias).")
+    ],
+    into_name: Annotated[
+        str, typer.Argument(metavar="INTO", help="The party that stays (its name or one of its aliases).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the merge and print what would move; write nothing.")
+    ] = False,
+) -> None:
+    """Fold party FROM into party INTO, in one transaction: FROM's agreements (as payer or payee),
+    valuations, billed consumption, subsidiaries and aliases move to INTO, FROM's name becomes an alias
+    of INTO (later files that name it mean INTO), FROM is deleted, and draw-downs and adjustments are
+    recomputed. INTO keeps its own kind, parent and fiscal calendar. A stored `ledger cycles` analysis
+    is cleared (run it again).
+
+    Refused, with nothing written, when FROM or INTO is unknown, both name one party, FROM is already an
+    alias, an agreement or billed charge between them would have one party pay itself, or INTO rolls up
+    to FROM. Typical use: `ledger parties merge AWS "Amazon Web Services"` after a billing file created
+    a party AWS that the seeds declare as an alias of Amazon Web Services.
+    """
+    with open_ledger() as book:
+        summary = book.merge_parties(from_name, into_name, dry_run=dry_run)
+    say(summary.describe())
