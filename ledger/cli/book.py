@@ -10,8 +10,11 @@ import typer
 
 from ledger.cli.common import (
     FORMATS,
+    OUTPUT_OPTION,
+    RAW_CSV_OPTION,
     State,
     app,
+    check_output,
     choice,
     open_ledger,
     output_stream,
@@ -74,9 +77,8 @@ def import_(
 @app.command()
 def agreements(
     fmt_name: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")] = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
-    ] = None,
+    output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """List the agreements: parties, amount, qualifier, term, profile and status."""
     from ledger import services
@@ -87,7 +89,7 @@ def agreements(
         shown = out_.agreements_for_output(services.agreements(book.unit_of_work))
     with output_stream(output) as out:
         if fmt == "csv":
-            out_.write_csv(shown, out)
+            out_.write_csv(shown, out, raw=raw_csv)
         elif fmt == "json":
             out_.write_json({"agreements": out_.records(shown)}, out)
         else:
@@ -120,8 +122,12 @@ def _qualified(amount: str, qualifier: str | None) -> str:
 @app.command()
 def quickstart(
     output: Annotated[
-        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the yearly schedule CSV.")
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", callback=check_output, help="Where to write the yearly schedule CSV."
+        ),
     ] = Path("schedule.csv"),
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """The whole main job on the embedded default: create ./ledger.db (or --db), load the seeds, print the
     founding example's yearly schedule and write every agreement's yearly schedule to schedule.csv.
@@ -149,6 +155,6 @@ def quickstart(
         caption="tranche_of rows are parts of their round, not additions to it",
     )
     with output_stream(output) as handle:
-        out_.write_csv(out_.schedule_for_output(everything), handle)
+        out_.write_csv(out_.schedule_for_output(everything), handle, raw=raw_csv)
     agreements_count = everything["agreement_id"].nunique()
     say(f"wrote {len(everything)} yearly schedule lines of {agreements_count} agreements to {output}")

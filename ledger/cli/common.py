@@ -67,12 +67,43 @@ def open_ledger() -> Ledger:
     return Ledger(State.url)
 
 
+def check_output(path: Path | None) -> Path | None:
+    """-o FILE, refused as the option is read (before any database work) if it cannot be written:
+    a missing folder, a folder, a read-only file or folder, the ledger's own database file."""
+    if path is not None:
+        from ledger.io.files import check_writable
+
+        check_writable(path)
+        _refuse_database(path)
+    return path
+
+
+def _refuse_database(path: Path) -> None:
+    """Writing a listing over the SQLite file being read would destroy the ledger."""
+    from ledger.config import database_url
+
+    url = database_url(State.url)
+    if not url.startswith("sqlite"):
+        return
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and path.exists() and Path(database).exists() and path.samefile(database):
+        from ledger.io.files import OutputFileError
+
+        raise OutputFileError(path, "it is the ledger's database")
+
+
 @contextmanager
 def output_stream(path: Path | None) -> Iterator[IO[str]]:
+    """stdout, or FILE written whole or not at all: a failed render leaves no file and an old FILE untouched."""
     if path is None:
         yield sys.stdout
         return
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    from ledger.io.files import atomic_output
+
+    _refuse_database(path)
+    with atomic_output(path) as handle:
         yield handle
 
 
@@ -100,7 +131,19 @@ def say(message: str) -> None:
 
 
 FORMAT_OPTION = typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")
-OUTPUT_OPTION = typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
+OUTPUT_OPTION = typer.Option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    callback=check_output,
+    help="Write to FILE instead of stdout: whole or not at all (a temporary file beside it, renamed into place).",
+)
+RAW_CSV_OPTION = typer.Option(
+    "--raw-csv",
+    help="CSV cells exactly as stored, for programs. By default a text cell beginning with = + - @, a tab or a "
+    "carriage return gets a leading ' so that a spreadsheet shows it instead of running it as a formula "
+    "(amounts, dates and counts are never changed). JSON is always raw.",
+)
 PROPOSED_OPTION = typer.Option(
     "--include-proposed", help="Count proposed deals (talks, letters of intent) too; cancelled ones never count."
 )
@@ -125,12 +168,19 @@ def choice(option: str, value: str, allowed: list[str]) -> str:
 
 
 def render(
-    text: pd.DataFrame, fmt: str, out: IO[str], *, title: str, json_key: str, meta: dict[str, Any] | None = None
+    text: pd.DataFrame,
+    fmt: str,
+    out: IO[str],
+    *,
+    title: str,
+    json_key: str,
+    meta: dict[str, Any] | None = None,
+    raw_csv: bool = False,
 ) -> None:
     from ledger.io import output
 
     if fmt == "csv":
-        output.write_csv(text, out)
+        output.write_csv(text, out, raw=raw_csv)
     elif fmt == "json":
         output.write_json({**(meta or {}), json_key: output.records(text)}, out)
     else:
@@ -139,11 +189,13 @@ def render(
         output.render_table(shown, out, title=title, right=amounts)
 
 
-def table_or_csv(frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money: list[str]) -> None:
+def table_or_csv(
+    frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money: list[str], *, raw_csv: bool = False
+) -> None:
     from ledger.io import output as out_
 
     if fmt == "csv":
-        out_.write_csv(frame, out)
+        out_.write_csv(frame, out, raw=raw_csv)
         return
     shown = frame.assign(
         **{c: [out_.grouped_amount(v) if isinstance(v, str) else "" for v in frame[c]] for c in money if c in frame}

@@ -11,7 +11,9 @@ import typer
 from ledger.cli.common import (
     OUTPUT_OPTION,
     PROPOSED_OPTION,
+    RAW_CSV_OPTION,
     app,
+    check_output,
     choice,
     open_ledger,
     output_stream,
@@ -33,6 +35,7 @@ def cycles(
         str, typer.Option("--format", "-f", help="table, csv, json, dot, png or svg.", metavar="FORMAT")
     ] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """Find the loops of investment and spend between parent companies (cyclic financing), with their
     bottlenecks, the share of investments that come back as committed spend, and how much of each
@@ -49,21 +52,25 @@ def cycles(
         except ValueError:
             raise typer.BadParameter(f"{as_of!r} is not a date written YYYY-MM-DD", param_hint="--as-of") from None
     request = flows.FlowRequest(max_length, day, year, include_proposed)
+    picture = output or Path(f"cycles.{fmt}")
+    if fmt in ("png", "svg"):
+        if picture.suffix.lower() != f".{fmt}":
+            raise typer.BadParameter(f"a file ending in .{fmt}", param_hint="--output")
+        check_output(picture)
     with open_ledger() as book:
         analysis = flows.analyse_flows(book.unit_of_work, request)
         if day is None and year is None and not include_proposed:
             flows.save_flows(book.unit_of_work, analysis)
     if fmt in ("png", "svg"):
+        from ledger.io.files import atomic_path
         from ledger.io.graphs import draw
 
-        target = output or Path(f"cycles.{fmt}")
-        if target.suffix.lower() != f".{fmt}":
-            raise typer.BadParameter(f"a file ending in .{fmt}", param_hint="--output")
-        draw(analysis.edges, analysis.cycles, target, title=_flow_title(request, picture=True))
-        say(f"drew {len(analysis.edges)} flows and {len(analysis.cycles)} cycles to {target}")
+        with atomic_path(picture) as part:
+            draw(analysis.edges, analysis.cycles, part, title=_flow_title(request, picture=True))
+        say(f"drew {len(analysis.edges)} flows and {len(analysis.cycles)} cycles to {picture}")
         return
     with output_stream(output) as out:
-        _render_flows(analysis, fmt, out, request)
+        _render_flows(analysis, fmt, out, request, raw_csv)
     say(f"{len(analysis.cycles)} cycles of at most {max_length} parties among {len(analysis.edges)} flows")
 
 
@@ -75,7 +82,7 @@ def _flow_title(request: Any, picture: bool = False) -> str:
     return f"Loops of money between parent companies{scope}{known}, at most {request.max_length} parties"
 
 
-def _render_flows(analysis: Any, fmt: str, out: IO[str], request: Any) -> None:
+def _render_flows(analysis: Any, fmt: str, out: IO[str], request: Any, raw_csv: bool) -> None:
     from ledger.io import flows_output
 
     if fmt == "dot":
@@ -89,6 +96,6 @@ def _render_flows(analysis: Any, fmt: str, out: IO[str], request: Any) -> None:
     elif fmt == "csv":
         from ledger.io import output
 
-        output.write_csv(flows_output.cycles_text(analysis.cycles), out)
+        output.write_csv(flows_output.cycles_text(analysis.cycles), out, raw=raw_csv)
     else:
         flows_output.render_tables(analysis, out, _flow_title(request))

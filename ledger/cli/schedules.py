@@ -14,6 +14,7 @@ from ledger.cli.common import (
     GRAINS,
     OUTPUT_OPTION,
     PROPOSED_OPTION,
+    RAW_CSV_OPTION,
     app,
     choice,
     fiscal_option,
@@ -53,6 +54,7 @@ def schedule(
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """Print amortized schedules, amounts exact to the cent.
 
@@ -84,7 +86,8 @@ def schedule(
             columns = out_.SCHEDULE_CSV_COLUMNS
     title = f"{'Consolidated schedule' if consolidated else 'Schedule'} by {grain}"
     with output_stream(output) as out:
-        render(out_.as_text(frame, columns), fmt, out, title=title, json_key="lines", meta={"by": grain.value})
+        text = out_.as_text(frame, columns)
+        render(text, fmt, out, title=title, json_key="lines", meta={"by": grain.value}, raw_csv=raw_csv)
     if output is not None:
         say(f"wrote {len(frame)} schedule lines to {output}")
 
@@ -95,6 +98,7 @@ def adjustments(
     fiscal_calendar: Annotated[str, FISCAL_OPTION] = "payer",
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """List what consolidation removes from each agreement's gross schedule, by period, and why.
 
@@ -113,7 +117,8 @@ def adjustments(
         frame = services.adjustments(book.unit_of_work, grain, fiscal_option(fiscal_choice, fiscal_calendar))
     text = out_.as_text(frame, out_.ADJUSTMENT_CSV_COLUMNS)
     with output_stream(output) as out:
-        render(text, fmt, out, title=f"Adjustments by {grain}", json_key="adjustments", meta={"by": grain.value})
+        meta = {"by": grain.value}
+        render(text, fmt, out, title=f"Adjustments by {grain}", json_key="adjustments", meta=meta, raw_csv=raw_csv)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from ledger.cli.common import (
     FORMAT_OPTION,
     OUTPUT_OPTION,
     PROPOSED_OPTION,
+    RAW_CSV_OPTION,
     app,
     choice,
     date_option,
@@ -106,6 +107,7 @@ def burn(
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """Burn-down of every commitment: committed, expected to date, consumed, remaining, utilization,
     days and months left, required and trailing monthly run-rates, projected shortfall (what true-up
@@ -123,12 +125,13 @@ def burn(
             out_.write_json(burn_output.as_json(positions, day), out)
         elif periods:
             frame = burn_output.periods_frame(positions)
-            table_or_csv(frame, fmt, out, f"Commitment periods on {day}", burn_output.PERIOD_MONEY_COLUMNS)
+            money = burn_output.PERIOD_MONEY_COLUMNS
+            table_or_csv(frame, fmt, out, f"Commitment periods on {day}", money, raw_csv=raw_csv)
         else:
             frame = burn_output.positions_frame(positions)
             if fmt == "table":
                 frame = frame[BURN_TABLE_COLUMNS]
-            table_or_csv(frame, fmt, out, f"Commitments on {day}", burn_output.MONEY_COLUMNS)
+            table_or_csv(frame, fmt, out, f"Commitments on {day}", burn_output.MONEY_COLUMNS, raw_csv=raw_csv)
     say(f"{len(positions)} commitment{'' if len(positions) == 1 else 's'} on {day}")
 
 
@@ -143,6 +146,7 @@ def commitments(
     fmt_name: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="focus (CSV) or table.")] = "focus",
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """Export the commitments as a FOCUS 1.3 Contract Commitment dataset whose rows partition each
     contract's committed total: a commitment's binding contract years (tranches) or its whole term, cut
@@ -153,5 +157,5 @@ def commitments(
         frame = book.focus_commitments(include_proposed=include_proposed)
     with output_stream(output) as out:
         table_or_csv(frame, "csv" if fmt == "focus" else "table", out, "Contract commitments (FOCUS 1.3)",
-                      ["ContractCommitmentCost"])  # fmt: skip
+                      ["ContractCommitmentCost"], raw_csv=raw_csv)  # fmt: skip
     say(f"{len(frame)} contract commitment rows of {frame['ContractId'].nunique()} contracts")

@@ -1,10 +1,16 @@
-"""Writing schedules and listings as CSV, JSON or a terminal table; money always as exact decimal text."""
+"""Writing schedules and listings as CSV, JSON or a terminal table; money always as exact decimal text.
+
+Safe exports: CSV text cells that a spreadsheet would run as a formula get a leading `'` (unless raw),
+and table cells show control characters escaped. JSON is for programs and stays raw.
+"""
 
 from __future__ import annotations
 
 import csv
 import enum
+import io
 import json
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -92,11 +98,85 @@ def agreements_for_output(frame: pd.DataFrame) -> pd.DataFrame:
     return shown[AGREEMENT_COLUMNS].astype(object).where(shown[AGREEMENT_COLUMNS].notna(), None)
 
 
-def write_csv(frame: pd.DataFrame, out: IO[str]) -> None:
-    """RFC 4180 CSV with a header and \n line ends (the csv module: faster than DataFrame.to_csv here)."""
+# OWASP's rule for CSV injection: a cell beginning with one of these is a formula to a spreadsheet.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# The columns that hold what the ledger computes and formats itself: amounts (`-700.00` is a negative
+# amount, not a formula), dates, timestamps, counts, shares and flags. They are written as they are; every
+# other column is text (ids, names, resources, descriptions, labels) and is neutralised. Decided by column,
+# never by what a cell looks like, so a name "-12.50" is quoted and an amount -12.50 is not.
+VALUE_COLUMNS = frozenset({
+    # schedules, consolidated schedules, adjustments, agreements, findings
+    "amount", "difference", "period_start", "period_end", "start_date", "end_date", "term_months",
+    # burn positions and periods
+    "committed", "expected_to_date", "consumed", "remaining", "utilization", "days_left", "months_left",
+    "required_monthly", "trailing_monthly", "projected_consumed", "shortfall", "overage", "met_on",
+    "true_up_billed", "required", "gap", "binding",
+    # the FOCUS 1.3 Contract Commitment dataset
+    "ContractCommitmentCost", "ContractCommitmentQuantity", "ContractCommitmentPeriodStart",
+    "ContractCommitmentPeriodEnd", "ContractPeriodStart", "ContractPeriodEnd",
+    # cycles
+    "length", "bottleneck", "bottleneck_up_to",
+})  # fmt: skip
+
+
+def neutralise_formula(text: str) -> str:
+    """`=HYPERLINK(...)` -> `'=HYPERLINK(...)`: a spreadsheet shows the text instead of running it."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _text_columns(frame: pd.DataFrame) -> list[Any]:
+    """The columns that may hold text a user wrote: all but VALUE_COLUMNS and numeric or date dtypes."""
+    return [
+        c for c in frame.columns
+        if c not in VALUE_COLUMNS
+        and not pd.api.types.is_numeric_dtype(frame[c].dtype)
+        and not pd.api.types.is_datetime64_any_dtype(frame[c].dtype)
+    ]  # fmt: skip
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text column's formula-like cells neutralised; VALUE_COLUMNS untouched."""
+    changed = {}
+    for column in _text_columns(frame):
+        # Once per distinct value: a schedule repeats each id on thousands of lines.
+        codes, distinct = pd.factorize(frame[column], use_na_sentinel=True)
+        risky = [isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) for v in distinct]
+        if any(risky):
+            safe = np.array([neutralise_formula(v) if r else v for v, r in zip(distinct, risky, strict=True)] + [None])
+            changed[column] = safe[codes]  # code -1 (missing) takes the trailing None
+    return frame.assign(**changed) if changed else frame
+
+
+def write_csv(frame: pd.DataFrame, out: IO[str], *, raw: bool = False) -> None:
+    """RFC 4180 CSV with a header and \n line ends (the csv module: faster than DataFrame.to_csv here).
+
+    Text cells that a spreadsheet would run as a formula get a leading `'` (spreadsheet_safe) unless
+    `raw`, for programs that read the values back.
+    """
+    shown = frame if raw else spreadsheet_safe(frame)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([str(c) for c in frame.columns])
-    writer.writerows(zip(*(_cells(frame[c]) for c in frame.columns), strict=True))
+    writer.writerow([str(c) for c in shown.columns])
+    rows = zip(*(_cells(shown[c]) for c in shown.columns), strict=True)
+    if not _holds_carriage_return(shown):
+        writer.writerows(rows)
+        return
+    # With \n line ends the csv module leaves a lone \r unquoted, and readers end the row there. A
+    # writer with \r\n line ends quotes it: its line, with the usual \n, is the same row done right.
+    line = io.StringIO()
+    quoting = csv.writer(line, lineterminator="\r\n")
+    for row in rows:
+        if any(isinstance(cell, str) and "\r" in cell for cell in row):
+            line.seek(0)
+            line.truncate()
+            quoting.writerow(row)
+            out.write(line.getvalue()[:-2] + "\n")
+        else:
+            writer.writerow(row)
+
+
+def _holds_carriage_return(frame: pd.DataFrame) -> bool:
+    return any(isinstance(v, str) and "\r" in v for c in _text_columns(frame) for v in pd.unique(frame[c].to_numpy()))
 
 
 def _cells(column: pd.Series) -> list[Any]:
@@ -145,6 +225,22 @@ def grouped_amount(text: str) -> str:
     return f"{sign}{grouped}.{frac}" if frac else f"{sign}{grouped}"
 
 
+# What a terminal would obey rather than show: C0 controls (ESC starts the escape codes), DEL, C1 controls,
+# and the bidirectional embeddings, overrides and isolates that reorder what follows them.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def terminal_safe(text: str) -> str:
+    """Text as a table shows it: control and bidi-override characters escaped (ESC -> `\\x1b`, RLO -> `\\u202e`)."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
 def render_table(
     frame: pd.DataFrame,
     out: IO[str],
@@ -154,16 +250,27 @@ def render_table(
     wrap: Sequence[str] = ("payer", "payee", "resource", "notes"),
     caption: str | None = None,
 ) -> None:
-    """A readable table for a terminal (or any text stream). Only free-text columns may wrap."""
+    """A readable table for a terminal (or any text stream). Only free-text columns may wrap.
+
+    Every cell, header, title and caption is shown as text: control characters escaped (terminal_safe),
+    and no rich markup or emoji codes read from a name (`[link=...]` stays those characters).
+    """
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    table = Table(
+        title=None if title is None else terminal_safe(title),
+        caption=None if caption is None else terminal_safe(caption),
+        show_lines=False,
+        header_style="bold",
+    )
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if column in right else "left", no_wrap=column not in wrap)
+        table.add_column(
+            terminal_safe(str(column)), justify="right" if column in right else "left", no_wrap=column not in wrap
+        )
     for row in frame.itertuples(index=False):
-        table.add_row(*("" if v is None or v is pd.NA else str(v) for v in row))
-    console = Console(file=out)
+        table.add_row(*("" if v is None or v is pd.NA else terminal_safe(str(v)) for v in row))
+    console = Console(file=out, markup=False, emoji=False)
     # Ids and amounts are never cut: off a terminal, give the table the room it needs.
     if not console.is_terminal:
         console.width = 240
