@@ -168,14 +168,17 @@ class Ledger:
         (a sorted list of the other names files may use), fiscal_year_end_month and notes."""
         return party_use_cases.parties(self.unit_of_work)
 
-    def merge_parties(self, from_name: str, into_name: str, *, dry_run: bool = False) -> MergeSummary:
+    def merge_parties(
+        self, from_name: str, into_name: str, *, dry_run: bool = False, create: bool = False
+    ) -> MergeSummary:
         """Fold party `from_name` into party `into_name` in one transaction: its agreements, valuations,
         billed consumption, subsidiaries and aliases move to `into_name`, its name becomes an alias of
         `into_name`, it is deleted, and draw-downs and adjustments are recomputed. `from_name` must be a
         party's name; `into_name` may be an alias. Refused with a LedgerError, nothing written, when a
         name is unknown, both name one party, or a party would pay itself or be its own parent.
-        `dry_run=True` checks and counts, and writes nothing."""
-        return party_use_cases.merge_parties(self.unit_of_work, from_name, into_name, dry_run=dry_run)
+        `dry_run=True` checks and counts, and writes nothing. `create=True` renames `from_name` to an
+        `into_name` that is not a party yet (keeping `from_name` as its alias)."""
+        return party_use_cases.merge_parties(self.unit_of_work, from_name, into_name, dry_run=dry_run, create=create)
 
     def close(self) -> None:
         self.engine.dispose()

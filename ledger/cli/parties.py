@@ -60,6 +60,10 @@ def merge(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the merge and print what would move; write nothing.")
     ] = False,
+    create: Annotated[
+        bool,
+        typer.Option("--create", help="If INTO is not a party yet, rename FROM to INTO (FROM stays its alias)."),
+    ] = False,
 ) -> None:
     """Fold party FROM into party INTO, in one transaction: FROM's agreements (as payer or payee),
     valuations, billed consumption, subsidiaries and aliases move to INTO, FROM's name becomes an alias
@@ -69,9 +73,10 @@ def merge(
 
     Refused, with nothing written, when FROM or INTO is unknown, both name one party, FROM is already an
     alias, an agreement or billed charge between them would have one party pay itself, or INTO rolls up
-    to FROM. Typical use: `ledger parties merge AWS "Amazon Web Services"` after a billing file created
-    a party AWS that the seeds declare as an alias of Amazon Web Services.
+    to FROM. Typical use: `ledger parties merge AWS "Amazon Web Services" --create` after a billing file
+    created a party AWS that the seeds declare as an alias of Amazon Web Services (--create: the seeds
+    have not been loaded, so Amazon Web Services is not a party yet; AWS is renamed to it).
     """
     with open_ledger() as book:
-        summary = book.merge_parties(from_name, into_name, dry_run=dry_run)
+        summary = book.merge_parties(from_name, into_name, dry_run=dry_run, create=create)
     say(summary.describe())

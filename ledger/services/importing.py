@@ -232,7 +232,13 @@ def _aliases(
     for name, located in declared.items():
         for alias in located.value.aliases:
             taken = aliases.get(alias)
-            if alias in existing or alias in declared:
+            if alias in existing and alias not in declared:
+                expected = (
+                    f"an alias that is not itself a party's name ({alias} is a party, perhaps made by a billing"
+                    f" file: fold it in with `ledger parties merge {alias!r} {name!r} --create`, then import again)"
+                )
+                problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
+            elif alias in declared:
                 expected = f"an alias that is not itself a party's name ({alias} is a party)"
                 problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
             elif taken is not None and taken != name:

@@ -44,10 +44,15 @@ class MergeSummary:
     adjustments: int = 0  # consolidation adjustments rewritten
     drawdowns: int = 0  # draw-downs rewritten
     flows_cleared: bool = False  # the stored `ledger cycles` analysis named the old parties: dropped
+    renamed: bool = False  # `into` was not a party: `merged` was renamed to it (create=True)
     dry_run: bool = False
 
     def describe(self) -> str:
         verb, becomes = ("would merge", "would become") if self.dry_run else ("merged", "is now")
+        if self.renamed:
+            tail = " (dry run: nothing written)" if self.dry_run else ""
+            verb = "would rename" if self.dry_run else "renamed"
+            return f"{verb} {self.merged!r} to {self.into!r}, a new name; {self.merged!r} {becomes} its alias{tail}"
         moved = (
             f"{_count(self.agreements, 'agreement')}, {_count(self.valuations, 'valuation')}, "
             f"{_count(self.consumption, 'consumption row')}, {_count(self.subsidiaries, 'subsidiary', 'subsidiaries')}"
@@ -94,16 +99,25 @@ def parties(uow_factory: UnitOfWorkFactory) -> pd.DataFrame:
     return out.sort_values("name", kind="stable").reset_index(drop=True)
 
 
-def merge_parties(uow_factory: UnitOfWorkFactory, merged: str, into: str, *, dry_run: bool = False) -> MergeSummary:
+def merge_parties(
+    uow_factory: UnitOfWorkFactory, merged: str, into: str, *, dry_run: bool = False, create: bool = False
+) -> MergeSummary:
     """Fold party `merged` into party `into` in one transaction (see the module's docstring); with
     `dry_run`, check and count everything and write nothing. Refused, with nothing written, when a name
     is unknown, both name one party, `merged` is already an alias, the merge would make an agreement's
-    or a billed charge's payer its payee, or `into` rolls up to `merged` (it would be its own parent)."""
+    or a billed charge's payer its payee, or `into` rolls up to `merged` (it would be its own parent).
+    With `create`, an `into` that is not a party yet is made by renaming `merged` (which stays its alias):
+    a billing file's `AWS` becomes `Amazon Web Services` before the seeds declare it."""
     with uow_factory(write=True) as uow:
         store = uow.store
         frame = store.parties()
         ids = dict(zip(frame["name"], frame["id"].astype(int), strict=True))
         aliases = store.party_aliases()
+        if create and into not in ids and into not in aliases and merged in ids:
+            summary = _rename(store, merged, into, ids[merged], dry_run)
+            if not dry_run:
+                uow.commit()
+            return summary
         old, new, into = _resolve(ids, aliases, merged, into)  # INTO by its name from here on
         parent_of = {int(i): int(p) for i, p in zip(frame["id"], frame["parent_id"], strict=True) if not pd.isna(p)}
         _check_no_cycle(merged, into, old, new, parent_of, {int(i): n for n, i in ids.items()})
@@ -123,6 +137,14 @@ def merge_parties(uow_factory: UnitOfWorkFactory, merged: str, into: str, *, dry
     return summary
 
 
+def _rename(store: Store, merged: str, into: str, party_id: int, dry_run: bool) -> MergeSummary:
+    """INTO is new: FROM takes its name and keeps its old one as an alias; references need not move."""
+    store.update_parties([{"party_id": party_id, "name": into}])
+    if merged not in store.party_aliases():
+        store.insert_rows(PartyAlias, [{"alias": merged, "party_id": party_id}])
+    return _refresh(store, MergeSummary(merged, into, renamed=True, dry_run=dry_run))
+
+
 def _resolve(ids: dict[str, int], aliases: dict[str, str], merged: str, into: str) -> tuple[int, int, str]:
     """(FROM's id, INTO's id, INTO's name): FROM by its name only, INTO by its name or an alias."""
     known = [*ids, *aliases]
@@ -130,7 +152,10 @@ def _resolve(ids: dict[str, int], aliases: dict[str, str], merged: str, into: st
         raise NotFoundError(unknown_name("party", merged, known))
     name = into if into in ids else aliases.get(into)
     if name is None:
-        raise NotFoundError(unknown_name("party", into, known))
+        message = unknown_name("party", into, known)
+        if merged in ids and "did you mean" not in message:  # a near name is likelier a typo than a new party
+            message += f" (give --create to rename {merged!r} to {into!r}, keeping {merged!r} as its alias)"
+        raise NotFoundError(message)
     target = ids[name]
     if merged not in ids:
         owner = aliases[merged]

@@ -29,7 +29,10 @@ OpenAI,USD,Usage,EC2 UltraServers,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,1500
 OpenAI,USD,Usage,EC2 UltraServers,2026-04-01T00:00:00Z,2026-04-02T00:00:00Z,2500000.50,AWS,Amazon Elastic Compute Cloud
 OpenAI,USD,Tax,Sales tax,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,100.00,AWS,Amazon Elastic Compute Cloud
 """
-SEED_ERROR = "expected an alias that is not itself a party's name (AWS is a party)"
+SEED_ERROR = (
+    "expected an alias that is not itself a party's name (AWS is a party, perhaps made by a billing file: fold it"
+    " in with `ledger parties merge 'AWS' 'Amazon Web Services' --create`, then import again)"
+)
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -105,14 +108,26 @@ def test_issue_scenario_ingest_blocks_seed_until_merged(tmp_path: Path, db_url: 
     assert "agreements: 0 new, 0 updated" in reseeded and "parties: 0 new, 0 updated" in reseeded
 
 
-def test_merging_into_a_party_the_ledger_does_not_hold_yet(tmp_path: Path) -> None:
-    """Ingest before any seed: the seeded party does not exist yet, so there is nothing to merge into."""
+def test_merging_into_a_party_the_ledger_does_not_hold_yet(tmp_path: Path, db_url: str) -> None:
+    """The issue's sequence: init, a billing file creates AWS, seed fails; the seeded party does not exist
+    yet, so the merge asks for --create, which renames AWS to it; then seed works and burn counts the spend."""
     (tmp_path / "aws.csv").write_text(AWS_FOCUS)
-    ok("init", cwd=tmp_path)
-    ok("ingest", "aws.csv", cwd=tmp_path)
-    assert refused("seed", cwd=tmp_path).endswith(SEED_ERROR)
-    line = refused("parties", "merge", "AWS", "Amazon Web Services", cwd=tmp_path)
-    assert line == "error: no party named 'Amazon Web Services' in the ledger"
+    db = ("--db", db_url)
+    ok(*db, "init", cwd=tmp_path)
+    ok(*db, "ingest", "aws.csv", cwd=tmp_path)
+    assert refused(*db, "seed", cwd=tmp_path).endswith(SEED_ERROR)
+    line = refused(*db, "parties", "merge", "AWS", "Amazon Web Services", cwd=tmp_path)
+    assert line == (
+        "error: no party named 'Amazon Web Services' in the ledger (give --create to rename 'AWS' to"
+        " 'Amazon Web Services', keeping 'AWS' as its alias)"
+    )
+    renamed = ok(*db, "parties", "merge", "AWS", "Amazon Web Services", "--create", cwd=tmp_path).stderr
+    assert renamed.splitlines() == ["renamed 'AWS' to 'Amazon Web Services', a new name; 'AWS' is now its alias"]
+    assert "seeded" in ok(*db, "seed", cwd=tmp_path).stderr
+    burn = ok(*db, "burn", "--as-of", "2026-06-30", "-a", "OAI-AWS-2025-11", "-f", "csv", cwd=tmp_path).stdout
+    (row,) = csv.DictReader(io.StringIO(burn))
+    assert (row["payer"], row["payee"], row["consumed"]) == ("OpenAI", "Amazon Web Services", "4000000.75")
+    assert "already ingested" in ok(*db, "ingest", "aws.csv", cwd=tmp_path).stderr
 
 
 @pytest.mark.parametrize(
