@@ -15,7 +15,7 @@ import pytest
 LEDGER = shutil.which("ledger")
 COMMANDS = [
     "init", "seed", "import", "schedule", "agreements", "adjustments", "reconcile", "cycles", "ingest", "burn",
-    "commitments", "quickstart",
+    "commitments", "quickstart", "parties",
 ]  # fmt: skip
 FOCUS = Path(__file__).resolve().parent.parent / "data" / "focus"
 
