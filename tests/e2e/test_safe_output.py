@@ -29,7 +29,7 @@ HOSTILE = f"""agreement_id,kind,payer,payee,amount,currency,start_date,term_mont
 HX-1,cloud_commitment,"{LINK.replace('"', '""')}",Acme Co,1200.00,USD,2025-04-01,12,@SUM(1),,
 HX-2,cloud_commitment,+1,-cmd,600.00,USD,2026-01-01,12,-2+3,,
 HX-3,cloud_commitment,-cmd,+1,300.00,USD,2026-06-01,12,=1+1,HX-2,supersedes
-HX-4,chip_agreement,@SUM(1),"\ttabbed",100.00,USD,2026-01-01,12,"\t=tab resource",,
+HX-4,chip_agreement,@SUM(1),Chipco,100.00,USD,2026-01-01,12,=tab resource,,
 """
 EXPORTS = [
     ["agreements", "--format", "csv"],
@@ -84,9 +84,28 @@ def test_every_csv_export_quotes_formula_text_and_only_text(hostile: tuple[Path,
                 seen.add(value)
                 quoted = value.startswith(FORMULA_TRIGGERS)
                 assert safe_row[column] == ("'" + value if quoted else value), (export, column, value)
-    assert {LINK, "+1", "-cmd", "@SUM(1)", "-2+3", "=1+1", "+1 → -cmd → +1"} <= seen
-    # The importer strips a leading tab; nothing reaches a CSV beginning with one.
-    assert "tabbed" in seen and not any(v.startswith("\t") for v in seen)
+    assert {LINK, "+1", "-cmd", "@SUM(1)", "-2+3", "=1+1", "+1 → -cmd → +1", "=tab resource"} <= seen
+
+
+def test_a_tab_or_carriage_return_leading_name_never_reaches_a_csv_cell(tmp_path: Path) -> None:
+    """The importer refuses such a name (one line per problem) or strips it; either way no CSV cell begins
+    with a tab or a carriage return (the writer would quote it: see tests/unit/test_output_safety.py)."""
+    (tmp_path / "tabs.csv").write_text(
+        "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,resource\n"
+        'TAB-1,cloud_commitment,"\t=cmd","\r+1",10.00,USD,2026-01-01,12,"\t-x"\n',
+        encoding="utf-8",
+    )
+    ok("init", cwd=tmp_path)
+    done = run("import", "tabs.csv", cwd=tmp_path)
+    assert "Traceback" not in done.stderr
+    if done.returncode != 0:
+        assert done.returncode == 1 and all(line.startswith("error: tabs.csv:") for line in done.stderr.splitlines())
+        return
+    cells = [
+        c for r in csv.reader(io.StringIO(ok("agreements", "--format", "csv", cwd=tmp_path), newline="")) for c in r
+    ]
+    assert not any(c.startswith(("\t", "\r")) for c in cells)
+    assert {"'=cmd", "'+1", "'-x"} <= set(cells)
 
 
 def test_the_cells_as_a_spreadsheet_user_gets_them(hostile: tuple[Path, list[str]]) -> None:
@@ -98,7 +117,7 @@ def test_the_cells_as_a_spreadsheet_user_gets_them(hostile: tuple[Path, list[str
         "'-cmd",
         "'-2+3",
     )
-    assert listing["HX-4"]["resource"] == "'=tab resource"
+    assert (listing["HX-4"]["payer"], listing["HX-4"]["resource"]) == ("'@SUM(1)", "'=tab resource")
     raw = {r["agreement_id"]: r for r in rows(ok(*db, "agreements", "--format", "csv", "--raw-csv", cwd=folder))}
     assert (raw["HX-1"]["payer"], raw["HX-2"]["payee"]) == (LINK, "-cmd")
     (removed,) = rows(ok(*db, "adjustments", "--format", "csv", cwd=folder))
