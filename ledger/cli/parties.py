@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli.common import FORMAT_OPTION, FORMATS, OUTPUT_OPTION, app, choice, open_ledger, output_stream, say
+from ledger.cli.common import (
+    FORMAT_OPTION,
+    FORMATS,
+    OUTPUT_OPTION,
+    RAW_CSV_OPTION,
+    app,
+    choice,
+    open_ledger,
+    output_stream,
+    say,
+)
 
 parties_app = typer.Typer(
     name="parties",
@@ -28,6 +38,7 @@ TABLE_COLUMNS = ["name", "kind", "parent", "aliases"]
 def list_parties(
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
+    raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """List the parties by name: kind, parent, ultimate parent (what burn and cycles roll up to), the
     aliases that files may use for it (joined by '; ' in table and CSV, a list in JSON), fiscal
@@ -43,7 +54,7 @@ def list_parties(
         else:
             joined = frame.assign(aliases=[ALIAS_SEPARATOR.join(a) for a in frame["aliases"]])
             if fmt == "csv":
-                out_.write_csv(joined, out)
+                out_.write_csv(joined, out, raw=raw_csv)
             else:
                 out_.render_table(joined[TABLE_COLUMNS], out, title="Parties", right=(), wrap=("aliases",))
     say(f"{len(frame)} part{'y' if len(frame) == 1 else 'ies'}")
