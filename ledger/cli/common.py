@@ -19,14 +19,19 @@ if TYPE_CHECKING:
     from ledger.api import Ledger
     from ledger.progress import Progress
 
+# How every command group behaves: help on a bare command, -h, no completion, no rich tracebacks.
+GROUP_SETTINGS: dict[str, Any] = {
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+
 app = typer.Typer(
     name="ledger",
     help="Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    **GROUP_SETTINGS,
 )
 
 GRAINS = ["month", "quarter", "year", "fiscal-year", "contract-year"]

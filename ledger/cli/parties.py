@@ -10,6 +10,7 @@ import typer
 from ledger.cli.common import (
     FORMAT_OPTION,
     FORMATS,
+    GROUP_SETTINGS,
     OUTPUT_OPTION,
     RAW_CSV_OPTION,
     app,
@@ -22,11 +23,7 @@ from ledger.cli.common import (
 parties_app = typer.Typer(
     name="parties",
     help="List the parties, or merge one into another (a billing file's name into the seeded party).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    **GROUP_SETTINGS,
 )
 app.add_typer(parties_app)
 
