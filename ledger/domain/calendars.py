@@ -19,11 +19,18 @@ import numpy as np
 import numpy.typing as npt
 
 from ledger.domain.dates import DateArray, month_first_day, month_index
+from ledger.errors import DomainError
 
 MONTH_ABBR = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DAY_ABBR = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 WeekRule = Literal["last", "nearest"]
+
+# 52/53-week years are computed with pandas timestamps (1677-09-22 to 2262-04-11) and reach up to a
+# year beyond the dates asked for; these bounds keep that inside, with the supported range
+# (ledger.domain.dates) well within them.
+WEEK_YEARS_FIRST = dt.date(1700, 1, 1)
+WEEK_YEARS_LAST = dt.date(2260, 12, 31)
 
 
 class Grain(enum.StrEnum):
@@ -151,6 +158,12 @@ def _week_52_53_periods(fiscal: FiscalCalendar, lo: np.datetime64, hi: np.dateti
 
     assert fiscal.week_day is not None
     assert fiscal.week_rule is not None
+    first, last = np.datetime64(WEEK_YEARS_FIRST, "D"), np.datetime64(WEEK_YEARS_LAST, "D")
+    if lo < first or hi - np.timedelta64(1, "D") > last:
+        raise DomainError(
+            f"52/53-week fiscal years ({fiscal}) only from {WEEK_YEARS_FIRST} to {WEEK_YEARS_LAST}; "
+            f"the periods asked for run from {lo} to {hi - np.timedelta64(1, 'D')}"
+        )
     offset = pd.offsets.FY5253(weekday=fiscal.week_day, startingMonth=fiscal.end_month, variation=fiscal.week_rule)
     # Year ends (inclusive last days) from the one before `lo` to the first on or after `hi`.
     first_end = offset.rollback(pd.Timestamp(lo) - pd.Timedelta(days=1))

@@ -19,6 +19,20 @@ IntArray = npt.NDArray[np.int64]
 
 ONE_DAY = dt.timedelta(days=1)
 
+# The supported range: every date read from a file (agreement terms, tranches, announcements,
+# valuations, charges) lies in it, and a term ends by LAST_DAY. It leaves room on both sides for
+# what is computed from those dates: fiscal years reach past a term's end (at most a year and a
+# week), 52/53-week years are computed with pandas timestamps (1677-09-22 to 2262-04-11), and
+# nothing comes near the year 9999 where Python's dates end.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+RANGE_EXPECTED = f"a date from {FIRST_DAY} to {LAST_DAY} (the ledger's supported range)"
+
+
+def in_range(day: dt.date) -> bool:
+    """Whether `day` lies in the supported range [FIRST_DAY, LAST_DAY]."""
+    return FIRST_DAY <= day <= LAST_DAY
+
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ledger.domain.dates import FIRST_DAY, LAST_DAY, ONE_DAY
 from ledger.domain.money import MINOR_DIGITS, sum_money, total_limit_text
 from ledger.domain.spend import (
     COST_EXPECTED,
@@ -39,6 +40,7 @@ from ledger.domain.spend import (
 )
 from ledger.errors import InputError, InputProblem, LimitError
 from ledger.io.decimal_text import IntArray, parse_plain_decimals
+from ledger.io.limits import LABEL, NAME, TextRule
 from ledger.progress import Progress, silent
 
 CHUNK_ROWS = 200_000
@@ -63,6 +65,12 @@ GROUP_KEYS = ["payer", "payee", "month", "category", "counts", "resource", "agre
 AGGREGATE_COLUMNS = [*GROUP_KEYS, "charges", "minor", "sub"]
 
 DATE_EXPECTED = "a date or timestamp like 2025-04-01, 2025-04-01T00:00:00Z or 4/1/25"
+# Charges lie in the ledger's supported range (ledger.domain.dates): a period may end at the
+# midnight that closes LAST_DAY (ends are exclusive).
+FIRST_STAMP, END_STAMP = np.datetime64(FIRST_DAY, "s"), np.datetime64(LAST_DAY + ONE_DAY, "s")
+RANGE_EXPECTED = (
+    f"a date or timestamp from {FIRST_DAY} to {LAST_DAY + ONE_DAY}T00:00:00Z (the ledger's supported range)"
+)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _US = re.compile(r"^\d{1,2}/\d{1,2}/(\d{2}|\d{4})$")
 _PLAIN = rf"^-?\d{{1,{MAX_WHOLE_DIGITS}}}(\.\d{{0,{PICO_DIGITS}}})?$"
@@ -106,6 +114,10 @@ def read_charges(path: Path | str, options: ChargeOptions, progress: Progress = 
         raise InputError.single(name, 0, "(file)", None, "an existing, readable billing file")
     if options.format not in ("focus", "csv"):
         raise ValueError(f"unknown billing format {options.format!r}")
+    for option, given in (("--payer", options.payer), ("--payee", options.payee)):
+        problem = None if given is None else NAME.problem(given.strip())
+        if problem is not None:
+            raise InputError.single(name, 0, option, given, problem)
     sha = file_sha256(path)
     parts: list[pd.DataFrame] = []
     rows = 0
@@ -113,8 +125,12 @@ def read_charges(path: Path | str, options: ChargeOptions, progress: Progress = 
     advance = progress(f"reading {path.name} (MB)", size_mb)
     with path.open("rb") as handle:
         position = 0
-        for chunk in _chunks(handle, name, options):
-            parts.append(_month_sums(chunk, name, options))
+        chunks = _chunks(handle, name, options)
+        for chunk in chunks:
+            try:
+                parts.append(_month_sums(chunk, name, options))
+            except InputError as error:
+                raise _counted_so_far(error, chunks) from None
             rows += len(chunk)
             now = handle.tell() // MB
             advance(now - position)
@@ -154,6 +170,15 @@ def _chunks(handle: object, name: str, options: ChargeOptions) -> Iterator[pd.Da
         raise _ragged_row(name, str(error), len(header)) from None
     except (UnicodeDecodeError, ValueError) as error:
         raise InputError.single(name, 0, "(file)", None, f"well-formed UTF-8 CSV ({str(error).strip()})") from None
+
+
+def _counted_so_far(error: InputError, chunks: Iterator[pd.DataFrame]) -> InputError:
+    """A bad chunk ends the reading: its problems were all counted, but rows may follow with more."""
+    try:
+        more = next(chunks, None) is not None
+    except InputError:
+        more = True
+    return InputError(error.problems, total=error.total, complete=not more)
 
 
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -237,6 +262,7 @@ class _Chunk:
         self.name = name
         self.lines = frame.index.to_numpy(dtype=np.int64) + 2  # header is line 1
         self.problems: list[InputProblem] = []
+        self.total = 0  # problems found, of which the first MAX_REPORTED of each check are kept
 
     def factor(self, column: str) -> _Factor:
         if column not in self.frame:
@@ -244,8 +270,20 @@ class _Chunk:
         return _Factor.of(self.frame[column].to_numpy(dtype=object))
 
     def refuse(self, bad: npt.NDArray[np.bool_], column: str, values: _Factor, expected: str) -> None:
-        for i in np.flatnonzero(bad)[:MAX_REPORTED]:
+        rows = np.flatnonzero(bad)
+        self.total += len(rows)
+        for i in rows[:MAX_REPORTED]:
             self.refuse_row(int(i), column, values.uniques[values.codes[i]], expected)
+
+    def refuse_text(self, column: str, values: _Factor, rule: TextRule) -> None:
+        """Refuse the rows whose value (as stored: stripped) breaks `rule`, each with what is wrong with it."""
+        wrong = [rule.problem(u) for u in values.uniques]
+        bad = values.rows(np.array([w is not None for w in wrong], dtype=bool))
+        rows = np.flatnonzero(bad)
+        self.total += len(rows)
+        for i in rows[:MAX_REPORTED]:
+            code = values.codes[i]
+            self.refuse_row(int(i), column, values.uniques[code], str(wrong[code]))
 
     def refuse_row(self, i: int, column: str, value: object, expected: str) -> None:
         self.problems.append(InputProblem(self.name, int(self.lines[i]), column, value, expected))
@@ -253,7 +291,7 @@ class _Chunk:
     def raise_problems(self) -> None:
         if self.problems:
             self.problems.sort(key=lambda p: (p.line, p.column))
-            raise InputError(self.problems[:MAX_REPORTED])
+            raise InputError(self.problems[:MAX_REPORTED], total=self.total)
 
 
 def _month_sums(frame: pd.DataFrame, name: str, options: ChargeOptions) -> pd.DataFrame:
@@ -279,7 +317,9 @@ def _month_sums(frame: pd.DataFrame, name: str, options: ChargeOptions) -> pd.Da
     if options.agreements is not None:
         unknown = np.array([u != "" and u not in options.agreements for u in agreement.uniques], dtype=bool)
         chunk.refuse(agreement.rows(unknown), "agreement_id", agreement, "an agreement the ledger holds")
-    resource = chunk.factor("ServiceName" if focus else "resource")
+    resource_column = "ServiceName" if focus else "resource"
+    resource = chunk.factor(resource_column)
+    chunk.refuse_text(resource_column, resource, LABEL)
     chunk.raise_problems()
     counted = np.array([options.rule.counts(c) for c in CATEGORY_ORDER], dtype=np.int64)
     codes = pd.DataFrame(
@@ -322,7 +362,9 @@ def _timestamps(chunk: _Chunk, column: str) -> npt.NDArray[np.datetime64]:
     parsed = pd.to_datetime(pd.Series([_timestamp(u) for u in values.uniques], dtype=object))
     stamps = values.rows(parsed.to_numpy(dtype="datetime64[s]"))
     chunk.refuse(np.isnat(stamps), column, values, DATE_EXPECTED)
-    return stamps
+    outside = ~np.isnat(stamps) & ((stamps < FIRST_STAMP) | (stamps > END_STAMP))
+    chunk.refuse(outside, column, values, RANGE_EXPECTED)
+    return np.where(outside, np.datetime64("NaT", "s"), stamps)
 
 
 def _timestamp(text: str) -> pd.Timestamp | None:
@@ -353,6 +395,10 @@ def _parties(chunk: _Chunk, options: ChargeOptions) -> tuple[_Factor, _Factor]:
         payer = _Factor(np.zeros(n, dtype=np.intp), np.array([options.payer], dtype=object))
     if options.payee is not None:
         payee = _Factor(np.zeros(n, dtype=np.intp), np.array([options.payee], dtype=object))
+    if options.payer is None:
+        chunk.refuse_text(payer_column, payer, NAME)
+    if options.payee is None:
+        chunk.refuse_text(payee_column, payee, NAME)
     payer_text, payee_text = payer.values(), payee.values()
     chunk.refuse(payer_text == "", payer_column, payer, "a payer name" + hint_payer)
     chunk.refuse(payee_text == "", payee_column, payee, "a payee name" + hint_payee)

@@ -27,7 +27,7 @@ from ledger.domain.agreements import (
     linear_ramp_weights,
     split_by_weights,
 )
-from ledger.domain.dates import add_months_array, months_before
+from ledger.domain.dates import LAST_DAY, add_months_array, months_before
 from ledger.domain.money import MAX_MINOR, MINOR_DIGITS
 from ledger.io.batch import (
     AGREEMENT_COLUMNS,
@@ -38,9 +38,15 @@ from ledger.io.batch import (
     AgreementBatch,
     normalized,
 )
+from ledger.io.limits import LABEL, LIST, MAX_DECIMAL_CHARS, NAME, TEXT, URL, TextRule
 from ledger.io.records import KEY_PATTERN
 
-_DATE = r"(19|20|21)\d\d-\d\d-\d\d"  # years 1900-2199; other years take the row-by-row path
+_DATE = r"(19|20|21)\d\d-\d\d-\d\d"  # the supported years 1900-2199 (ledger.domain.dates); others go row by row
+# The text columns the fast path stores, under the rules of ledger.io.limits (payer and payee are required).
+_TEXT_RULES: dict[str, TextRule] = {
+    "resource": LABEL, "participants": TEXT, "notes": TEXT, "assumptions": TEXT, "source_url": URL,
+    "source_title": LABEL, "chip_family": LABEL, "unit": LABEL, "tranche_amounts": LIST, "ramp_weights": LIST,
+}  # fmt: skip
 # YAML structures (a CSV cell cannot hold them), and minimums, which the row-by-row path checks
 _ROW_ONLY = ("tranches", "relations", "sources", "minimum_amount", "minimum_period")
 
@@ -216,6 +222,15 @@ class _Checks:
         match = re.compile(pattern).fullmatch
         return pd.Series([match(cell) is not None for cell in self.text(column).tolist()], index=self.frame.index)
 
+    def accepts(self, column: str, rule: TextRule) -> pd.Series:
+        """The rows whose cell (as written) `rule` accepts; all of them when the file has no such column."""
+        if column not in self.frame.columns:
+            return pd.Series(True, index=self.frame.index)
+        return pd.Series(rule.accepts(self.frame[column].tolist()), index=self.frame.index)
+
+    def short(self, column: str, limit: int) -> pd.Series:
+        return self.text(column).str.len() <= limit
+
     def one_of(self, column: str, values: Sequence[str], *, required: bool = False) -> pd.Series:
         inside = self.lower(column).isin(list(values))
         return inside if required else inside | ~self.given(column)
@@ -322,33 +337,34 @@ class _Checks:
     def passed(self) -> np.ndarray:
         given = self.given
         amount = self.amount_minor()
-        amount_ok = amount.notna() | ~given("amount")
+        amount_ok = (amount.notna() & self.short("amount", MAX_DECIMAL_CHARS)) | ~given("amount")
         qualifier = self.lower("amount_qualifier")
         months_ok = self.matches("term_months", r"[1-9]\d{0,3}") & (
             pd.to_numeric(self.text("term_months").where(given("term_months")), errors="coerce") <= 1200
         )
         start, end = self.dates["start_date"], self.dates["end_date"]
         months = pd.to_numeric(self.text("term_months").where(months_ok), errors="coerce")
-        consistent = ~(given("term_months") & given("end_date")) | (
-            _last_days(start.fillna(pd.Timestamp("2000-01-01")), months, end) == end
-        )
+        last = _last_days(start.fillna(pd.Timestamp("2000-01-01")), months, end)
+        consistent = ~(given("term_months") & given("end_date")) | (last == end)
+        ends_in_range = ~given("term_months") | (last <= pd.Timestamp(LAST_DAY))
         paid_at_once = self.lower("kind").isin([k.value for k in KINDS_PAID_AT_ONCE])
         sliced = self.lower("profile").isin([Profile.TRANCHES.value, Profile.RAMP.value])
         checks = [
             self.matches("agreement_id", KEY_PATTERN),
             self.one_of("kind", [k.value for k in Kind], required=True),
-            given("payer") & (self.text("payer").str.len() <= 200),
-            given("payee") & (self.text("payee").str.len() <= 200),
+            given("payer") & self.accepts("payer", NAME),
+            given("payee") & self.accepts("payee", NAME),
             self.text("payer") != self.text("payee"),
             self.upper_currency().isin(list(MINOR_DIGITS)),
             amount_ok,
             self.one_of("amount_qualifier", [q.value for q in Qualifier]),
             ~given("amount") | (qualifier != Qualifier.UNDISCLOSED.value),
-            given("amount") | ~given("amount_qualifier") | (qualifier == Qualifier.UNDISCLOSED.value),
+            given("amount") | (qualifier == Qualifier.UNDISCLOSED.value),  # a blank amount must say so
             self.valid_date("start_date", required=True),
             months_ok | ~given("term_months"),
             self.valid_date("end_date") & (end.isna() | (end >= start)),
             consistent,
+            ends_in_range,
             given("term_months") | given("end_date") | paid_at_once,
             self.one_of("profile", [p.value for p in Profile]),
             ~(given("tranche_amounts") | given("ramp_weights")) | sliced,
@@ -363,8 +379,9 @@ class _Checks:
             self.one_of("relation_kind", [r.value for r in RelationKind]),
             self.text("relation_to") != self.text("agreement_id"),
             self.matches("source_url", r"https?://\S+") | ~given("source_url"),
-            self.matches("quantity", r"\d+(\.\d+)?") | ~given("quantity"),
+            (self.matches("quantity", r"\d+(\.\d+)?") & self.short("quantity", MAX_DECIMAL_CHARS)) | ~given("quantity"),
             given("quantity") == given("unit"),
+            *(self.accepts(column, rule) for column, rule in _TEXT_RULES.items()),
             *(~given(column) for column in _ROW_ONLY),
         ]
         passed = np.ones(len(self.frame), dtype=bool)

@@ -2,25 +2,33 @@
 
 A file is read whole before anything is written: every problem in it is
 collected and reported together as one InputError (file:line: column: ...).
+What a file may hold (field sizes, characters, YAML's bounds) is in
+ledger.io.limits; YAML files are read without anchors, aliases, merge keys,
+tags or repeated keys, none of which the formats need.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
 import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, MappingEndEvent
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ledger.domain.agreements import Agreement, Party, Valuation
 from ledger.errors import InputError, InputProblem
 from ledger.io.batch import AgreementBatch
 from ledger.io.csv_fast import read_fast
+from ledger.io.limits import MAX_COUNTED, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from ledger.io.records import (
     AGREEMENT_COLUMNS,
     REQUIRED_AGREEMENT_COLUMNS,
@@ -35,7 +43,6 @@ from ledger.progress import Progress, silent
 T = TypeVar("T")
 Builder = Callable[[str, RawEntry], tuple[Located[T] | None, list[InputProblem]]]
 
-MAX_REPORTED = 50
 YAML_SECTIONS = ("parties", "agreements", "valuations")
 
 
@@ -59,6 +66,10 @@ def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: boo
     if not path.is_file():
         raise InputError.single(name, 0, "file", None, "an existing, readable file")
     suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml") and path.stat().st_size > MAX_YAML_BYTES:
+        size = path.stat().st_size
+        expected = f"a YAML file of at most {MAX_YAML_BYTES // 2**20} MiB (import more agreements as CSV)"
+        raise InputError.single(name, 0, "file", f"{size:,} bytes", expected)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
@@ -88,28 +99,43 @@ def _read_csv(name: str, text: str, progress: Progress, fast: bool) -> LedgerFil
     return LedgerFile(name, batch=batch)
 
 
+@contextmanager
+def _cells_of_any_size(size: int) -> Iterator[None]:
+    """Let the csv module read cells up to `size` characters (its default stops at 131,072 with an
+    error that names no column), so that the field checks can word the problem; restored after."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _parse_csv(name: str, text: str) -> tuple[list[str], list[list[str]], np.ndarray]:
     """Header, rows (blank ones left out) and the line each row starts on; wrong cell counts are refused."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [column.strip() for column in next(reader)]
-    except StopIteration:
-        raise InputError.single(name, 1, "header", None, "a header row naming the columns") from None
     rows: list[list[str]] = []
     lines: list[int] = []
     problems = []
     line = 2
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            if len(row) == len(header):
-                rows.append(row)
-                lines.append(line)
-            else:
-                expected = f"{len(header)} cells, one per header column"
-                problems.append(InputProblem(name, line, "row", f"{len(row)} cells", expected))
-        line = reader.line_num + 1
+    with _cells_of_any_size(len(text) + 1):
+        try:
+            header = [column.strip() for column in next(reader)]
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    if len(row) == len(header):
+                        rows.append(row)
+                        lines.append(line)
+                    else:
+                        expected = f"{len(header)} cells, one per header column"
+                        problems.append(InputProblem(name, line, "row", f"{len(row)} cells", expected))
+                line = reader.line_num + 1
+        except StopIteration:
+            raise InputError.single(name, 1, "header", None, "a header row naming the columns") from None
+        except csv.Error as error:
+            raise InputError.single(name, reader.line_num, "row", None, f"well-formed CSV ({error})") from None
     if problems:
-        raise InputError(problems[:MAX_REPORTED])
+        raise InputError(problems)
     return header, rows, np.array(lines, dtype=np.int64)
 
 
@@ -123,7 +149,7 @@ def _refuse_duplicate_keys(name: str, batch: AgreementBatch) -> None:
         InputProblem(name, int(line), "agreement_id", key, f"a unique agreement_id (also on line {first[key]})")
         for key, line in zip(keys[repeated], lines[repeated], strict=True)
     ]
-    raise InputError(problems[:MAX_REPORTED])
+    raise InputError(problems)
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -152,6 +178,7 @@ def _build_all(
 ) -> list[Located[T]]:
     built: list[Located[T]] = []
     problems: list[InputProblem] = []
+    complete = True
     for count, entry in enumerate(entries, start=1):
         if isinstance(entry, InputProblem):
             problems.append(entry)
@@ -162,10 +189,11 @@ def _build_all(
             built.append(value)
         if count % 1000 == 0:
             advance(1000)
-        if len(problems) >= MAX_REPORTED:
+        if len(problems) >= MAX_COUNTED:
+            complete = False
             break
     if problems:
-        raise InputError(problems[:MAX_REPORTED])
+        raise InputError(problems, complete=complete)
     if built and not isinstance(built[0].value, Agreement):  # agreements are checked as a batch
         _refuse_duplicates(name, built)
     return built
@@ -183,7 +211,7 @@ def _refuse_duplicates(name: str, built: list[Located[Any]]) -> None:
         else:
             first_line[key] = located.line
     if problems:
-        raise InputError(problems[:MAX_REPORTED])
+        raise InputError(problems)
 
 
 def _identity(value: Agreement | Party | Valuation) -> tuple[str, str]:
@@ -201,8 +229,113 @@ class _LinedDict(dict[str, Any]):
     lines: dict[str, int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe YAML with line numbers, and without floats: 1.50 stays the exact text '1.50'."""
+class _StopComposingError(Exception):
+    """Stops composing a YAML document past a bound (nesting, size, or too many problems)."""
+
+
+_NO_ALIASES = "no YAML anchors or aliases (&name, *name): write each value out"
+
+
+try:  # libyaml's scanner and parser (C) make reading four times faster; composing stays in Python, below
+    from yaml._yaml import CParser as _EventSource
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+
+    class _EventSource(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _LineLoader(yaml.composer.Composer, _EventSource, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """Safe YAML with line numbers, without floats (1.50 stays the exact text '1.50'), and bounded.
+
+    Nodes are composed as the formats need them, so that no document grows past its text: anchors
+    and aliases (the billion-laughs expansion), merge keys and explicit tags are refused, and so is a
+    key repeated in a mapping (YAML would keep the last one silently); at most MAX_YAML_NODES nodes
+    and MAX_YAML_DEPTH levels. Problems are collected with their line and the key they are under,
+    and raised before anything is constructed.
+    """
+
+    def __init__(self, stream: str) -> None:
+        _EventSource.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.problems: list[tuple[int, str, object, str]] = []  # line, column, value, expected
+        self.complete = True
+        self._nodes = 0
+        self._depth = 0
+        self._keys: list[str] = []  # the keys leading to the node being composed
+
+    # libyaml's events and marks are typed loosely (their C twins, or None): events are Any here.
+    def _peek(self) -> Any:
+        return self.peek_event()
+
+    def _next(self) -> Any:
+        return self.get_event()
+
+    def _refuse(self, event: Any, column: str | None, value: object, expected: str) -> None:
+        self.problems.append((event.start_mark.line + 1, column or self._where(), value, expected))
+        if len(self.problems) >= MAX_COUNTED:
+            self.complete = False
+            raise _StopComposingError
+
+    def _stop(self, event: Any, expected: str) -> NoReturn:
+        self.problems.append((event.start_mark.line + 1, self._where(), None, expected))
+        raise _StopComposingError
+
+    def _where(self) -> str:
+        return self._keys[-1] if self._keys else "yaml"
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:
+        event = self._peek()
+        if isinstance(event, AliasEvent):
+            alias = self._next()
+            self._refuse(alias, None, f"*{alias.anchor}", _NO_ALIASES)
+            return ScalarNode("tag:yaml.org,2002:null", "", alias.start_mark, alias.end_mark)
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            self._stop(event, f"at most {MAX_YAML_NODES:,} values, lists and mappings in a YAML file (or use CSV)")
+        if event.anchor is not None:
+            self._refuse(event, None, f"&{event.anchor}", _NO_ALIASES)
+        if event.tag not in (None, "!"):
+            self._refuse(event, None, event.tag, "no YAML tags (!!type): plain values, lists and mappings")
+        nested = isinstance(event, CollectionStartEvent)
+        self._depth += nested
+        if self._depth > MAX_YAML_DEPTH:
+            self._stop(event, f"lists and mappings at most {MAX_YAML_DEPTH} levels deep")
+        self.descend_resolver(parent, index)
+        if isinstance(event, yaml.ScalarEvent):
+            node: Node = self.compose_scalar_node(None)  # type: ignore[arg-type]  # no anchor; the stub says dict
+        elif isinstance(event, yaml.SequenceStartEvent):
+            node = self.compose_sequence_node(None)  # type: ignore[arg-type]
+        else:
+            node = self.compose_mapping_node(None)
+        self.ascend_resolver()
+        self._depth -= nested
+        return node
+
+    def compose_mapping_node(self, anchor: object) -> MappingNode:
+        start = self._next()
+        tag = start.tag if start.tag not in (None, "!") else self.resolve(MappingNode, None, start.implicit)  # type: ignore[no-untyped-call]
+        node = MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        seen: dict[str, int] = {}
+        while not self.check_event(MappingEndEvent):
+            key_event = self._peek()
+            key = self.compose_node(node, None)
+            name = key.value if isinstance(key, ScalarNode) else "?"
+            if key.tag == "tag:yaml.org,2002:merge":
+                self._refuse(key_event, "<<", None, "no YAML merge keys (<<): write each key out")
+            elif name in seen:
+                self._refuse(key_event, name, None, f"each key once in a mapping (also on line {seen[name]})")
+            seen.setdefault(name, key_event.start_mark.line + 1)
+            self._keys.append(name)
+            value = self.compose_node(node, key)
+            self._keys.pop()
+            node.value.append((key, value))
+        node.end_mark = self._next().end_mark
+        return node
 
 
 _LineLoader.yaml_implicit_resolvers = {
@@ -226,17 +359,51 @@ def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> object:
         return node.value
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
-def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> object:
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return loader.construct_yaml_int(node)
+    except ValueError:  # past Python's 4,300 digits for int(text): keep the text, so validation can name it
+        return node.value
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)  # type: ignore[type-var]
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)  # type: ignore[type-var]
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[type-var]
+
+# What YAML allows nowhere in a stream (libyaml says so without a line): refused first, with line and column.
+_NOT_YAML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _load_yaml(name: str, text: str) -> object:
+    """The document, composed within the bounds of _BoundedComposer; raises InputError for every breach."""
+    found = _NOT_YAML.search(text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        expected = f"YAML text without control characters (U+{ord(found.group()):04X} at column {column})"
+        raise InputError.single(name, line, "yaml", None, expected)
+    loader = _LineLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except _StopComposingError:
+            node = None
+        if loader.problems:
+            problems = [InputProblem(name, *problem) for problem in loader.problems]
+            raise InputError(problems, complete=loader.complete)
+        return None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else 0
         raise InputError.single(name, line, "yaml", None, f"valid YAML ({error.problem})") from None
+    except yaml.YAMLError as error:
+        raise InputError.single(name, 0, "yaml", None, f"valid YAML ({error})") from None
+    finally:
+        loader.dispose()
+
+
+def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:
+    document = _load_yaml(name, text)
     if isinstance(document, list):
         document = _LinedDict(agreements=document)
     if not isinstance(document, dict):
@@ -252,6 +419,7 @@ def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:
         )
     result = LedgerFile(name)
     problems: list[InputProblem] = []
+    complete = True
     sections: dict[str, Builder[Any]] = {
         "parties": build_party,
         "agreements": build_agreement,
@@ -267,6 +435,7 @@ def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:
             built = _build_all(name, entries, build, progress(f"Validating {section}", len(entries)))
         except InputError as error:
             problems += error.problems
+            complete &= error.complete
             continue
         if section == "agreements":
             result.batch = AgreementBatch.from_agreements([b.value for b in built], [b.line for b in built])
@@ -274,7 +443,7 @@ def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:
         else:
             setattr(result, section, built)
     if problems:
-        raise InputError(problems[:MAX_REPORTED])
+        raise InputError(problems, complete=complete)
     return result
 
 

@@ -41,33 +41,42 @@ from ledger.domain.agreements import (
     ramp_slices,
 )
 from ledger.domain.calendars import FISCAL_SPEC_EXPECTED, FiscalCalendar
-from ledger.domain.dates import ONE_DAY
+from ledger.domain.dates import LAST_DAY, ONE_DAY, RANGE_EXPECTED, in_range
 from ledger.domain.money import MINOR_DIGITS, parse_amount
 from ledger.domain.spend import MinimumPeriod
 from ledger.errors import DomainError, InputProblem
+from ledger.io.limits import LABEL, LIST, MAX_DECIMAL_CHARS, MAX_ID_CHARS, NAME, TEXT, URL
 
 T = TypeVar("T")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}"
+KEY_PATTERN = rf"[A-Za-z0-9][A-Za-z0-9._:/-]{{0,{MAX_ID_CHARS - 1}}}"
 _KEY = re.compile(f"^{KEY_PATTERN}$")
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 
 DATE_EXPECTED = "a date written YYYY-MM-DD, like 2026-03-01"
-KEY_EXPECTED = "an id of letters, digits and . _ : / - (at most 100 characters), like OAI-AWS-2026-02"
+KEY_EXPECTED = f"an id of letters, digits and . _ : / - (at most {MAX_ID_CHARS} characters), like OAI-AWS-2026-02"
+DECIMAL_EXPECTED = "a plain non-negative decimal without separators or exponent, like 100000000000.00"
 
 
 def _date(value: object) -> object:
-    if isinstance(value, dt.datetime):
+    day = _day(value)
+    if day is None:
         raise ValueError(DATE_EXPECTED)
-    if isinstance(value, dt.date):
+    if not in_range(day):
+        raise ValueError(RANGE_EXPECTED)
+    return day
+
+
+def _day(value: object) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and _DATE.match(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise ValueError(DATE_EXPECTED)
+            return None
+    return None
 
 
 def _key(value: object) -> object:
@@ -81,10 +90,12 @@ def _decimal_text(value: object) -> object:
     if isinstance(value, bool | float):
         raise ValueError("a plain decimal written as text, like 100000000000.00")
     if isinstance(value, int):
-        return str(value)
+        value = str(value)
+    if isinstance(value, str) and len(value.strip()) > MAX_DECIMAL_CHARS:
+        raise ValueError(f"a decimal of at most {MAX_DECIMAL_CHARS} characters")
     if isinstance(value, str) and _DECIMAL.match(value.strip()):
         return value.strip()
-    raise ValueError("a plain non-negative decimal without separators or exponent, like 100000000000.00")
+    raise ValueError(DECIMAL_EXPECTED)
 
 
 def _currency(value: object) -> object:
@@ -96,21 +107,34 @@ def _currency(value: object) -> object:
 def _split(value: object) -> object:
     """CSV cells hold lists as `a;b;c`."""
     if isinstance(value, str):
+        LIST.check(value)
         return [part.strip() for part in value.split(";") if part.strip()]
     return value
 
 
 def _url(value: object) -> object:
+    URL.check(value)
     if isinstance(value, str) and re.match(r"^https?://\S+$", value.strip()):
         return value.strip()
     raise ValueError("a web address starting with http:// or https://")
+
+
+def _assumptions(value: object) -> object:
+    """A mapping of what was assumed (`start_date: not reported`) is kept as one text: `k: v; k: v`."""
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ValueError("text, or a mapping of names to text like {start_date: not reported}")
+        value = "; ".join(f"{k}: {v}" for k, v in value.items())
+    return TEXT.check(value)
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_date)]
 Key = Annotated[str, BeforeValidator(_key)]
 DecimalText = Annotated[str, BeforeValidator(_decimal_text)]
 CurrencyCode = Annotated[str, BeforeValidator(_currency)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, BeforeValidator(NAME.check), Field(min_length=1)]
+Label = Annotated[str, BeforeValidator(LABEL.check)]  # one line: resource, unit, titles...
+Text = Annotated[str, BeforeValidator(TEXT.check)]  # free text: notes, assumptions, participants
 Url = Annotated[str, BeforeValidator(_url)]
 
 
@@ -127,7 +151,7 @@ class RelationRecord(_Record):
 
 class SourceRecord(_Record):
     url: Url
-    title: str | None = None
+    title: Label | None = None
     date: IsoDate | None = None
 
 
@@ -154,24 +178,24 @@ class AgreementRecord(_Record):
     amount_qualifier: Qualifier | None = None
     status: Status = Status.ANNOUNCED
     confidence: Confidence | None = None
-    resource: str | None = None
+    resource: Label | None = None
     announced_on: IsoDate | None = None
-    participants: str | None = None
-    notes: str | None = None
-    assumptions: dict[str, str] | str | None = None
+    participants: Text | None = None
+    notes: Text | None = None
+    assumptions: Annotated[str, BeforeValidator(_assumptions)] | None = None
     relation_to: Key | None = None
     relation_kind: RelationKind | None = None
     relations: tuple[RelationRecord, ...] = ()
     source_url: Url | None = None
-    source_title: str | None = None
+    source_title: Label | None = None
     source_date: IsoDate | None = None
     sources: tuple[SourceRecord, ...] = ()
     tranche_amounts: Annotated[tuple[DecimalText, ...], BeforeValidator(_split)] | None = None
     tranches: tuple[TrancheRecord, ...] | None = None
     ramp_weights: Annotated[tuple[Annotated[int, Field(ge=0)], ...], BeforeValidator(_split)] | None = None
-    chip_family: str | None = None
+    chip_family: Label | None = None
     quantity: DecimalText | None = None
-    unit: str | None = None
+    unit: Label | None = None
     minimum_amount: DecimalText | None = None
     minimum_period: MinimumPeriod | None = None
 
@@ -180,8 +204,8 @@ class PartyRecord(_Record):
     name: Name
     kind: PartyKind = PartyKind.COMPANY
     parent: Name | None = None
-    fiscal_calendar: str | None = None
-    notes: str | None = None
+    fiscal_calendar: Label | None = None
+    notes: Text | None = None
     aliases: tuple[Name, ...] = ()
 
 
@@ -195,9 +219,9 @@ class ValuationRecord(_Record):
     round: Key | None = None
     amount_qualifier: Qualifier = Qualifier.EXACT
     confidence: Confidence | None = None
-    notes: str | None = None
+    notes: Text | None = None
     source_url: Url | None = None
-    source_title: str | None = None
+    source_title: Label | None = None
     sources: tuple[SourceRecord, ...] = ()
 
 
@@ -236,8 +260,9 @@ class _Problems:
 
     def add(self, column: str, expected: str, value: object = None) -> None:
         shown = self.entry.data.get(column) if value is None else value
+        lines, top = self.entry.field_lines, column.split(".")[0]  # tranches.1.end_date: on the line of tranches
         self.found.append(
-            InputProblem(self.file, self.entry.field_lines.get(column, self.entry.line), column, shown, expected)
+            InputProblem(self.file, lines.get(column, lines.get(top, self.entry.line)), column, shown, expected)
         )
 
     def from_validation(self, error: ValidationError) -> None:
@@ -261,7 +286,7 @@ def _expected(item: Mapping[str, Any]) -> str:
         return "a whole number"
     if kind.startswith("greater_than") or kind.startswith("less_than"):
         return "a number " + message.removeprefix("Input should be ")
-    if kind in ("string_too_short", "string_too_long"):
+    if kind == "string_too_short":
         return "text " + message.removeprefix("String should have ")
     return message.removeprefix("Input should be ").removeprefix("Value error, ")
 
@@ -300,9 +325,6 @@ def _agreement(rec: AgreementRecord, problems: _Problems) -> Agreement | None:
     minimum = _minimum(rec, problems)
     if problems.found or term is None:
         return None
-    assumptions = rec.assumptions
-    if isinstance(assumptions, dict):
-        assumptions = "; ".join(f"{k}: {v}" for k, v in assumptions.items())
     return Agreement(
         key=rec.agreement_id,
         kind=rec.kind,
@@ -321,7 +343,7 @@ def _agreement(rec: AgreementRecord, problems: _Problems) -> Agreement | None:
         announced_on=rec.announced_on,
         participants=rec.participants,
         notes=rec.notes,
-        assumptions=assumptions,
+        assumptions=rec.assumptions,
         slices=slices,
         relations=relations,
         sources=tuple(dict.fromkeys(Source(s.url, s.title, s.date) for s in sources)),
@@ -332,8 +354,10 @@ def _agreement(rec: AgreementRecord, problems: _Problems) -> Agreement | None:
 
 def _amount(rec: AgreementRecord, problems: _Problems) -> tuple[int | None, Qualifier]:
     amount = _money(rec.amount, rec.currency, "amount", problems) if rec.amount is not None else None
-    qualifier = rec.amount_qualifier or (Qualifier.EXACT if rec.amount is not None else Qualifier.UNDISCLOSED)
-    if rec.amount is None and qualifier is not Qualifier.UNDISCLOSED:
+    qualifier = rec.amount_qualifier or Qualifier.EXACT
+    if rec.amount is None and rec.amount_qualifier is None:  # a blank left by a slip must not vanish from totals
+        problems.add("amount", "an amount, or amount_qualifier undisclosed for a deal whose amount is not known")
+    elif rec.amount is None and qualifier is not Qualifier.UNDISCLOSED:
         problems.add("amount", f"an amount, since amount_qualifier is {qualifier.value}")
     if rec.amount is not None and qualifier is Qualifier.UNDISCLOSED:
         problems.add("amount_qualifier", "a qualifier other than undisclosed, since an amount is given")
@@ -391,6 +415,12 @@ def _term(rec: AgreementRecord, problems: _Problems) -> Term | None:
         return None
     if rec.term_months is not None:
         term = Term.of_months(start, rec.term_months)
+        if term.last_day > LAST_DAY:
+            problems.add(
+                "term_months",
+                f"a term that ends by {LAST_DAY} (from {start}, {rec.term_months} months end on {term.last_day})",
+            )
+            return None
         if rec.end_date is not None and rec.end_date != term.last_day:
             problems.add(
                 "end_date",

@@ -117,12 +117,16 @@ def test_undisclosed_amount_and_qualifiers(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         HEADER + ",amount_qualifier\n"
-        "A,chip_agreement,OpenAI,AWS,,USD,2026-03-01,96,,\n"
+        "A,chip_agreement,OpenAI,AWS,,USD,2026-03-01,96,,undisclosed\n"
         "B,cloud_commitment,OpenAI,AWS,5.00,USD,2026-03-01,96,,up_to\n",
     )
     a, b = agreements(path)
     assert pd.isna(a["amount_minor"]) and a["amount_qualifier"] == Qualifier.UNDISCLOSED
     assert b["amount_qualifier"] == Qualifier.UP_TO
+    blank = write(tmp_path, HEADER + ",amount_qualifier\nA,chip_agreement,OpenAI,AWS,,USD,2026-03-01,96,,\n")
+    assert problems(blank) == [
+        f"{blank}:2: amount: expected an amount, or amount_qualifier undisclosed for a deal whose amount is not known"
+    ]
     bad = write(tmp_path, HEADER + ",amount_qualifier\nA,chip_agreement,OpenAI,AWS,,USD,2026-03-01,96,,up_to\n")
     assert problems(bad) == [f"{bad}:2: amount: expected an amount, since amount_qualifier is up_to"]
 
