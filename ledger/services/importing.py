@@ -232,13 +232,13 @@ def _aliases(
     for name, located in declared.items():
         for alias in located.value.aliases:
             taken = aliases.get(alias)
-            if alias in existing and alias not in declared:
+            if alias in existing and alias not in declared and _undeclared(existing[alias]):
                 expected = (
                     f"an alias that is not itself a party's name ({alias} is a party, perhaps made by a billing"
                     f" file: fold it in with `ledger parties merge {alias!r} {name!r} --create`, then import again)"
                 )
                 problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
-            elif alias in declared:
+            elif alias in existing or alias in declared:
                 expected = f"an alias that is not itself a party's name ({alias} is a party)"
                 problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
             elif taken is not None and taken != name:
@@ -249,6 +249,11 @@ def _aliases(
     if problems:
         raise InputError(problems)
     return aliases
+
+
+def _undeclared(party: dict[str, Any]) -> bool:
+    """A party as a billing file or a CSV makes it (a company, no parent, no notes), not as a YAML declares it."""
+    return party["kind"] == PartyKind.COMPANY.value and _same(party["parent_id"], None) and _same(party["notes"], None)
 
 
 def _check_distinct_parties(data: LedgerFile, ids: dict[str, int]) -> None:
