@@ -20,7 +20,8 @@ import pandas as pd
 from ledger.db.models import PartyAlias
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
-from ledger.errors import DomainError, NotFoundError
+from ledger.errors import DomainError, NotFoundError, shown
+from ledger.io.limits import NAME
 from ledger.services.reconciliation import refresh_adjustments
 from ledger.services.schedules import _unknown as unknown_name  # the one 'did you mean' rule of the ledger
 from ledger.services.schedules import party_groups
@@ -139,6 +140,11 @@ def merge_parties(
 
 def _rename(store: Store, merged: str, into: str, party_id: int, dry_run: bool) -> MergeSummary:
     """INTO is new: FROM takes its name and keeps its old one as an alias; references need not move."""
+    problem = NAME.problem(into) if into.strip() else "a name that is not blank"
+    if problem is not None or into != into.strip():
+        raise DomainError(
+            f"cannot rename {shown(merged)} to {shown(into) or repr(into)}: expected {problem or 'no outer spaces'}"
+        )
     store.update_parties([{"party_id": party_id, "name": into}])
     if merged not in store.party_aliases():
         store.insert_rows(PartyAlias, [{"alias": merged, "party_id": party_id}])

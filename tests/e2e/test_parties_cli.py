@@ -182,3 +182,19 @@ def test_listing_formats(tmp_path: Path) -> None:
     assert aws["aliases"] == ["AWS", "Amazon Web Services, Inc."]
     wrong = run("parties", "list", "-f", "xml", cwd=tmp_path)
     assert wrong.returncode == 2 and "'xml' is not one of table, csv, json" in wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Evil\x1b[2J", "expected a name without control characters, tabs, line breaks or invisible bidirectional"),
+        ("  ", "expected a name that is not blank"),
+        ("x" * 201, "expected a name of at most 200 characters"),
+    ],
+)
+def test_a_new_name_obeys_the_name_rule(tmp_path: Path, name: str, message: str) -> None:
+    (tmp_path / "aws.csv").write_text(AWS_FOCUS)
+    ok("init", cwd=tmp_path)
+    ok("ingest", "aws.csv", cwd=tmp_path)
+    line = refused("parties", "merge", "AWS", name, "--create", cwd=tmp_path)
+    assert line.startswith("error: cannot rename 'AWS' to ") and message in line and "\x1b" not in line
