@@ -77,3 +77,12 @@ def test_money_past_the_limits_is_refused_in_one_line(files: Path) -> None:
     one_error(["--db", url, "import", "big.csv"], files, "agreement amounts in USD would total more than")
     done = run("--db", url, "agreements", "--format", "csv", cwd=files)
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 1  # the header only: nothing was written
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1e9"])
+def test_a_bad_lock_timeout_is_one_line(files: Path, value: str) -> None:
+    done = run("agreements", cwd=files, env={"LEDGER_LOCK_TIMEOUT": value})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: LEDGER_LOCK_TIMEOUT={value!r}: expected a number of seconds between 0 and 86400"
+    ]

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from ledger.api import Ledger
 from ledger.config import display_url
 from ledger.db.engine import lock_for_writing, make_engine, writing
+from ledger.db.migrate import head_revision
 from ledger.errors import LedgerError
 
 AS_OF = dt.date(2026, 1, 1)
@@ -201,3 +202,14 @@ def test_a_writer_that_cannot_get_the_lock_in_time_says_so(db_url: str, tmp_path
     ]
     with Ledger(db_url) as book:
         assert book.agreements().empty
+
+
+def test_two_inits_at_once_create_the_schema_once(empty_db_url: str, tmp_path: Path) -> None:
+    ledger = str(Path(sys.executable).with_name("ledger"))
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    both = [subprocess.Popen([ledger, "--db", empty_db_url, "init"], cwd=tmp_path, **pipes) for _ in range(2)]  # type: ignore[call-overload]
+    done = [(p.wait(timeout=120), p.communicate()[1]) for p in both]
+    assert [code for code, _ in done] == [0, 0], done
+    said = sorted(err.split(":")[0] for _, err in done)
+    head = head_revision()
+    assert said == [f"schema already at the newest revision {head}", f"schema created at revision {head}"]
