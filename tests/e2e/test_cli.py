@@ -1,16 +1,18 @@
-"""The `ledger` command end to end, as a user runs it: the installed entry point in a subprocess."""
+"""The `ledger` command end to end, as a user runs it: through its entry point (tests/e2e/runner.py), and as the
+installed command where the process matters."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.runner import Done, ledger
 
 LEDGER = shutil.which("ledger")
 COMMANDS = [
@@ -27,26 +29,28 @@ T,chip_agreement,Acme,Chipco,36000000.00,EUR,2026-07-01,24,,tranches,,12000000.0
 """
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    assert LEDGER is not None, "the ledger command is not installed"
-    environment = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"} | (env or {})
-    return subprocess.run([LEDGER, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, installed: bool = False
+) -> subprocess.CompletedProcess[str] | Done:
+    """`ledger ARGS` through its entry point in this process (see runner.py), or as the installed command."""
+    return ledger(*args, cwd=cwd, env=env, installed=installed)
 
 
-def ok(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
-    done = run(*args, cwd=cwd, env=env)
+def ok(*args: str, cwd: Path, env: dict[str, str] | None = None, installed: bool = False) -> str:
+    done = run(*args, cwd=cwd, env=env, installed=installed)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return done.stdout
 
 
 def test_help_for_every_command(tmp_path: Path) -> None:
-    top = ok("--help", cwd=tmp_path)
+    assert LEDGER is not None, "the ledger command is not installed"
+    top = ok("--help", cwd=tmp_path, installed=True)
     for command in COMMANDS:
         assert command in top
         text = ok(command, "--help", cwd=tmp_path)
         assert "Usage: ledger " + command in text and len(text.splitlines()) > 3
-    assert ok("--version", cwd=tmp_path).startswith("ledger ")
+    assert ok("--version", cwd=tmp_path, installed=True).startswith("ledger ")
 
 
 def test_same_bytes_on_sqlite_and_postgresql(tmp_path: Path, db_url: str, backend: str) -> None:

@@ -5,15 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-LEDGER = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
+from tests.e2e.runner import Done, ledger
 
 # A database that knew Amazon Web Services before the seeds gave it the alias AWS (as an older seed did).
 OLD_PARTIES = """parties:
@@ -35,12 +31,11 @@ SEED_ERROR = (
 )
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
-    return subprocess.run([LEDGER, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300)
+def run(*args: str, cwd: Path) -> Done:
+    return ledger(*args, cwd=cwd)
 
 
-def ok(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def ok(*args: str, cwd: Path) -> Done:
     done = run(*args, cwd=cwd)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

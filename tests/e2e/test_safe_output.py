@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,8 @@ from typer.testing import CliRunner
 
 from ledger.db.engine import make_engine
 from ledger.io.output import FORMULA_TRIGGERS, VALUE_COLUMNS
+from tests.e2e.runner import Done, ledger
 
-LEDGER = shutil.which("ledger")
 FOCUS_A2 = Path(__file__).resolve().parent.parent / "data" / "focus" / "spec_v1.2_saas_spend_agreements_a2.csv"
 LINK = '=HYPERLINK("http://x","y")'
 
@@ -45,10 +44,8 @@ EXPORTS = [
 VALUE = re.compile(r"^(-?\d+(\.\d+)?%?|\d{4}-\d{2}-\d{2}(T00:00:00Z)?|True|False|)$")
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    assert LEDGER is not None, "the ledger command is not installed"
-    environment = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
-    return subprocess.run([LEDGER, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+def run(*args: str, cwd: Path) -> Done:
+    return ledger(*args, cwd=cwd)
 
 
 def ok(*args: str, cwd: Path) -> str:
