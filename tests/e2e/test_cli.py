@@ -370,3 +370,21 @@ def test_ingest_refuses_bad_files_whole(tmp_path: Path, db_url: str) -> None:
     assert burn["commitments"] == []
     usage = run("--db", db_url, "ingest", "charges.csv", "--count", "usage,bogus", cwd=tmp_path)
     assert usage.returncode == 2 and "'bogus' is not one of usage, purchase, tax, credit, adjustment" in usage.stderr
+
+
+def test_python_dash_m_ledger_reaches_this_project(tmp_path: Path) -> None:
+    """`python -m ledger` is the door that ledger-cli's /usr/bin/ledger cannot shadow; the distribution is
+    commitment-ledger (the name ledger is taken on PyPI)."""
+    import importlib.metadata
+    import sys
+
+    import ledger
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ledger", "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == f"ledger {ledger.__version__}\n"
+    assert importlib.metadata.version("commitment-ledger") == ledger.__version__
+    assert "ledger = ledger.cli:main" in importlib.metadata.distribution("commitment-ledger").read_text(
+        "entry_points.txt"
+    )
