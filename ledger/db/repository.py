@@ -27,7 +27,6 @@ from ledger.db.models import (
     ChipDetail,
     CommitmentMinimum,
     Consumption,
-    Currency,
     Drawdown,
     FlowCycle,
     FlowCycleEdge,
@@ -74,9 +73,6 @@ class Store:
         return [tuple(row) for row in connection.exec_driver_sql(str(compiled), bound).all()]
 
     # -- currencies and parties ------------------------------------------------
-
-    def currencies(self) -> dict[str, int]:
-        return {code: digits for code, digits in self._run(select(Currency.code, Currency.minor_digits))}
 
     def parties(self) -> pd.DataFrame:
         """All parties: id, name, kind, parent_id, fiscal calendar columns."""

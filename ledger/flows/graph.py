@@ -288,7 +288,3 @@ def cycles_frame(cycles: Sequence[Cycle]) -> pd.DataFrame:
             "agreements": [", ".join(c.agreements) for c in cycles],
         }
     )
-
-
-def edges_of(cycles: Iterable[Cycle]) -> set[tuple[str, str, str]]:
-    return {(e.payer, e.payee, e.currency) for c in cycles for e in c.edges}

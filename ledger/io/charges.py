@@ -32,7 +32,6 @@ from ledger.domain.dates import FIRST_DAY, LAST_DAY, ONE_DAY
 from ledger.domain.money import MINOR_DIGITS, sum_money, total_limit_text
 from ledger.domain.spend import (
     COST_EXPECTED,
-    MAX_WHOLE_DIGITS,
     PICO_DIGITS,
     ChargeCategory,
     CountingRule,
@@ -73,7 +72,6 @@ RANGE_EXPECTED = (
 )
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _US = re.compile(r"^\d{1,2}/\d{1,2}/(\d{2}|\d{4})$")
-_PLAIN = rf"^-?\d{{1,{MAX_WHOLE_DIGITS}}}(\.\d{{0,{PICO_DIGITS}}})?$"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ and table cells show control characters escaped. JSON is for programs and stays 
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import json
 import re
@@ -26,12 +25,6 @@ CONSOLIDATED_CSV_COLUMNS = ["payer", "payee", "resource", "period", "period_star
 ADJUSTMENT_CSV_COLUMNS = [
     "agreement_id", "relation_kind", "related_id", "period", "period_start", "period_end", "amount", "currency",
 ]  # fmt: skip
-
-
-class Format(enum.StrEnum):
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
 
 
 def amount_text(minor: pd.Series, currency: pd.Series) -> np.ndarray:
