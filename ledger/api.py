@@ -8,13 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+from urllib.parse import unquote, urlsplit
 
 import pandas as pd
+from sqlalchemy.engine import make_url
 
 from ledger import services
 from ledger.burn.position import Position
 from ledger.config import database_url
 from ledger.db.engine import make_engine
+from ledger.db.errors import database_errors
 from ledger.db.uow import UnitOfWork
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.domain.spend import CountingRule
@@ -24,7 +27,11 @@ from ledger.io.output import amount_decimal
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
 from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest, spend
+from ledger.services import flows as flow_use_cases
 from ledger.services import parties as party_use_cases
+from ledger.services.flows import FlowAnalysis, FlowRequest
+
+__all__ = ["FlowAnalysis", "FlowRequest", "Ledger", "findings_frame", "fiscal_choice", "sqlite_file"]
 from ledger.services.parties import MergeSummary
 from ledger.services.spend import IngestSummary
 
@@ -34,7 +41,8 @@ class Ledger:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
-        self.engine = make_engine(self.url)
+        with database_errors(self.url):  # a dialect or driver that SQLAlchemy cannot load
+            self.engine = make_engine(self.url)
 
     def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
         """One transaction on this ledger; `write=True` holds the write lock (see ledger.db.engine)."""
@@ -63,14 +71,17 @@ class Ledger:
         payer: str | None = None,
         payee: str | None = None,
         fiscal_calendar: str | FiscalCalendar = "payer",
+        *,
+        decimals: bool = True,
     ) -> pd.DataFrame:
         """Schedule lines with exact amounts: `amount_minor` (int64) and `amount` (Decimal).
 
         Columns: agreement_id, period, period_start, period_end (inclusive),
-        amount_minor, currency, amount.
+        amount_minor, currency, amount. `decimals=False` leaves `amount` out (no Decimal per line:
+        faster for millions of lines; amount_minor and currency are exact).
         """
         request = ScheduleRequest(Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar))
-        return _with_decimals(services.schedule(self.unit_of_work, request))
+        return _with_decimals(services.schedule(self.unit_of_work, request), decimals)
 
     def consolidated(
         self,
@@ -82,6 +93,8 @@ class Ledger:
         rollup: bool = False,
         by_agreement: bool = False,
         include_proposed: bool = False,
+        *,
+        decimals: bool = True,
     ) -> pd.DataFrame:
         """The consolidated schedule: relations applied, nothing counted twice, cancelled and (unless
         include_proposed) proposed deals left out.
@@ -89,22 +102,53 @@ class Ledger:
         Columns: payer, payee, resource, period, period_start, period_end,
         amount_minor, currency, amount (by_agreement: agreement_id and contract_id
         first). rollup=True reports payers and payees as their parent companies.
+        `decimals=False` leaves `amount` out (as in `schedule`).
         """
         request = services.ConsolidatedRequest(
             Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar), rollup, by_agreement,
             include_proposed,
         )  # fmt: skip
-        return _with_decimals(services.consolidated_schedule(self.unit_of_work, request))
+        return _with_decimals(services.consolidated_schedule(self.unit_of_work, request), decimals)
 
     def adjustments(
-        self, by: Grain | str = Grain.YEAR, fiscal_calendar: str | FiscalCalendar = "payer"
+        self, by: Grain | str = Grain.YEAR, fiscal_calendar: str | FiscalCalendar = "payer", *, decimals: bool = True
     ) -> pd.DataFrame:
-        """What consolidation removes from each agreement (negative amounts), by period, relation and related id."""
-        return _with_decimals(services.adjustments(self.unit_of_work, Grain(by), fiscal_choice(fiscal_calendar)))
+        """What consolidation removes from each agreement (negative amounts), by period, relation and related id.
+
+        Columns: agreement_id, relation_kind, related_id, period, period_start, period_end,
+        amount_minor, currency, amount (`decimals=False` leaves `amount` out)."""
+        frame = services.adjustments(self.unit_of_work, Grain(by), fiscal_choice(fiscal_calendar))
+        return _with_decimals(frame, decimals)
 
     def reconcile(self) -> list[Finding]:
         """Every reconciliation finding, errors first (see Finding.as_json for the JSON shape)."""
         return services.reconcile(self.unit_of_work)
+
+    def founding_example(self) -> list[str]:
+        """The agreement ids of the founding example (the 27 Feb 2026 report the ledger was built around;
+        `seed(founding_example_only=True)` loads it)."""
+        return services.founding_example_keys()
+
+    def cycles(
+        self,
+        max_length: int = 4,
+        as_of: dt.date | None = None,
+        year: int | None = None,
+        *,
+        include_proposed: bool = False,
+        save: bool | None = None,
+    ) -> FlowAnalysis:
+        """Cyclic financing between parent companies, with the options of `ledger cycles`: the flow edges
+        (`edges`), every loop of at most `max_length` parties (`cycles`, with bottlenecks), round trips
+        (`pairs`) and supplier backlogs (`suppliers`). `as_of`: only agreements announced (else started)
+        by then; `year`: only money scheduled in that year; `include_proposed`: count proposed deals too.
+
+        `save=None` (the default) stores the result in flow_edge, flow_cycle and flow_cycle_edge (for SQL)
+        exactly when it is the whole book's (no as_of, year or include_proposed), as the command does;
+        `save=False` never writes (a read, fine on a read-only database); `save=True` always stores.
+        """
+        request = FlowRequest(max_length, as_of, year, include_proposed)
+        return flow_use_cases.cycles(self.unit_of_work, request, save=save)
 
     def agreements(self) -> pd.DataFrame:
         """Every agreement: parties, amount (minor units and Decimal), term, profile, status."""
@@ -192,10 +236,40 @@ class Ledger:
         self.close()
 
 
-def _with_decimals(frame: pd.DataFrame) -> pd.DataFrame:
+def findings_frame(findings: Sequence[Finding]) -> pd.DataFrame:
+    """Findings as a table: severity, kind, agreements (joined by ", "), message, amount, difference,
+    currency, suggested_relation (what `ledger reconcile` shows)."""
+    return services.findings_frame(list(findings))
+
+
+def sqlite_file(url: str | None = None) -> Path | None:
+    """The file a SQLite URL names (`sqlite:///FILE` or a `file:` URI with uri=true); None for PostgreSQL,
+    an in-memory database or a URL that is not one."""
+    text = database_url(url)
+    if not text.startswith("sqlite"):
+        return None
+    try:
+        parsed = make_url(text)
+    except Exception:  # an unparsable URL names no file; opening it reports the error
+        return None
+    database = parsed.database
+    if database and database.startswith("file:") and _truthy(parsed.query.get("uri")):
+        database = unquote(urlsplit(database).path)
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def _truthy(value: object) -> bool:
+    return str(value).lower() in ("1", "true", "t", "yes", "y", "on")  # as SQLAlchemy's asbool reads `uri`
+
+
+def _with_decimals(frame: pd.DataFrame, decimals: bool = True) -> pd.DataFrame:
     """Add `amount` (exact Decimal) beside `amount_minor`."""
-    decimals = amount_decimal(frame["amount_minor"], frame["currency"])
-    return frame.assign(amount=pd.Series(decimals, index=frame.index, dtype=object))
+    if not decimals:
+        return frame
+    values = amount_decimal(frame["amount_minor"], frame["currency"])
+    return frame.assign(amount=pd.Series(values, index=frame.index, dtype=object))
 
 
 def _decimals(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

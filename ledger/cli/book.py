@@ -81,12 +81,11 @@ def agreements(
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """List the agreements: parties, amount, qualifier, term, profile and status."""
-    from ledger import services
     from ledger.io import output as out_
 
     fmt = choice("--format", fmt_name, FORMATS)
     with open_ledger() as book:
-        shown = out_.agreements_for_output(services.agreements(book.unit_of_work))
+        shown = out_.agreements_for_output(book.agreements())
     with output_stream(output) as out:
         if fmt == "csv":
             out_.write_csv(shown, out, raw=raw_csv)
@@ -134,17 +133,15 @@ def quickstart(
 
     LEDGER_DATABASE_URL is not used here, so that a try-out never writes to a team database.
     """
-    from ledger import services
-    from ledger.domain.calendars import Grain
     from ledger.io import output as out_
 
     State.url = State.url or DEFAULT_URL
     with open_ledger() as book:
         book.init()
         summary = book.seed()
-        founding = services.founding_example_keys()
-        everything = services.schedule(book.unit_of_work, services.ScheduleRequest(Grain.YEAR))
-        parties = services.agreements(book.unit_of_work).set_index("agreement_id")[["kind", "payer", "payee"]]
+        founding = book.founding_example()
+        everything = book.schedule(by="year", decimals=False)
+        parties = book.agreements().set_index("agreement_id")[["kind", "payer", "payee"]]
     say(f"ledger at {display_url(book.url)}: {summary.describe()}")
     text = out_.schedule_for_output(everything[everything["agreement_id"].isin(founding)])
     text = text.join(parties, on="agreement_id").assign(amount=[out_.grouped_amount(a) for a in text["amount"]])

@@ -85,15 +85,10 @@ def check_output(path: Path | None) -> Path | None:
 
 def _refuse_database(path: Path) -> None:
     """Writing a listing over the SQLite file being read would destroy the ledger."""
-    from ledger.config import database_url
+    from ledger.api import sqlite_file
 
-    url = database_url(State.url)
-    if not url.startswith("sqlite"):
-        return
-    from sqlalchemy.engine import make_url
-
-    database = make_url(url).database
-    if database and path.exists() and Path(database).exists() and path.samefile(database):
+    database = sqlite_file(State.url)
+    if database is not None and path.exists() and database.exists() and path.samefile(database):
         from ledger.io.files import OutputFileError
 
         raise OutputFileError(path, "it is the ledger's database")

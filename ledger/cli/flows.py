@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from ledger.cli.common import (
     output_stream,
     say,
 )
+
+if TYPE_CHECKING:
+    from ledger.api import FlowAnalysis, FlowRequest
 
 CYCLE_FORMATS = ["table", "csv", "json", "dot", "png", "svg"]
 
@@ -41,8 +44,7 @@ def cycles(
     bottlenecks, the share of investments that come back as committed spend, and how much of each
     supplier's backlog its own investments fund. Without --as-of and --year, also stores the result in
     the flow_edge, flow_cycle and flow_cycle_edge tables for SQL."""
-
-    from ledger.services import flows
+    from ledger.api import FlowRequest
 
     fmt = choice("--format", fmt_name, CYCLE_FORMATS)
     day = None
@@ -51,16 +53,14 @@ def cycles(
             day = dt.date.fromisoformat(as_of)
         except ValueError:
             raise typer.BadParameter(f"{as_of!r} is not a date written YYYY-MM-DD", param_hint="--as-of") from None
-    request = flows.FlowRequest(max_length, day, year, include_proposed)
+    request = FlowRequest(max_length, day, year, include_proposed)  # what the rendering says it shows
     picture = output or Path(f"cycles.{fmt}")
     if fmt in ("png", "svg"):
         if picture.suffix.lower() != f".{fmt}":
             raise typer.BadParameter(f"a file ending in .{fmt}", param_hint="--output")
         check_output(picture)
     with open_ledger() as book:
-        analysis = flows.analyse_flows(book.unit_of_work, request)
-        if day is None and year is None and not include_proposed:
-            flows.save_flows(book.unit_of_work, analysis)
+        analysis = book.cycles(max_length, day, year, include_proposed=include_proposed)  # saved when whole
     if fmt in ("png", "svg"):
         from ledger.io.files import atomic_path
         from ledger.io.graphs import draw
@@ -74,7 +74,7 @@ def cycles(
     say(f"{len(analysis.cycles)} cycles of at most {max_length} parties among {len(analysis.edges)} flows")
 
 
-def _flow_title(request: Any, picture: bool = False) -> str:
+def _flow_title(request: FlowRequest, picture: bool = False) -> str:
     scope = f" in {request.year}" if request.year else ""
     known = f", agreements known by {request.as_of}" if request.as_of else ""
     if picture:
@@ -82,7 +82,7 @@ def _flow_title(request: Any, picture: bool = False) -> str:
     return f"Loops of money between parent companies{scope}{known}, at most {request.max_length} parties"
 
 
-def _render_flows(analysis: Any, fmt: str, out: IO[str], request: Any, raw_csv: bool) -> None:
+def _render_flows(analysis: FlowAnalysis, fmt: str, out: IO[str], request: FlowRequest, raw_csv: bool) -> None:
     from ledger.io import flows_output
 
     if fmt == "dot":

@@ -62,7 +62,6 @@ def schedule(
     With --consolidated: payer, payee, resource, period, period_start, period_end, amount, currency
     (--by-agreement: agreement_id, contract_id first).
     """
-    from ledger import services
     from ledger.api import fiscal_choice
     from ledger.domain.calendars import Grain
     from ledger.io import output as out_
@@ -74,15 +73,13 @@ def schedule(
         raise typer.BadParameter("only with --consolidated", param_hint="--rollup/--by-agreement/--include-proposed")
     with open_ledger() as book:
         if consolidated:
-            request = services.ConsolidatedRequest(
-                grain, tuple(agreement or ()), payer, payee, fiscal, rollup=rollup, by_agreement=by_agreement,
-                include_proposed=include_proposed,
+            frame = book.consolidated(
+                grain, agreement or (), payer, payee, fiscal, rollup=rollup, by_agreement=by_agreement,
+                include_proposed=include_proposed, decimals=False,
             )  # fmt: skip
-            frame = services.consolidated_schedule(book.unit_of_work, request)
             columns = [*(("agreement_id", "contract_id") if by_agreement else ()), *out_.CONSOLIDATED_CSV_COLUMNS]
         else:
-            request_ = services.ScheduleRequest(grain, tuple(agreement or ()), payer, payee, fiscal)
-            frame = services.schedule(book.unit_of_work, request_)
+            frame = book.schedule(grain, agreement or (), payer, payee, fiscal, decimals=False)
             columns = out_.SCHEDULE_CSV_COLUMNS
     title = f"{'Consolidated schedule' if consolidated else 'Schedule'} by {grain}"
     with output_stream(output) as out:
@@ -106,15 +103,15 @@ def adjustments(
     (negative: removed), currency. A superseded agreement loses its remainder from the newer one's
     start; a whole loses what its tranche_of parts count themselves.
     """
-    from ledger import services
     from ledger.api import fiscal_choice
     from ledger.domain.calendars import Grain
     from ledger.io import output as out_
 
     grain = Grain(choice("--by", by, GRAINS))
     fmt = choice("--format", fmt_name, FORMATS)
+    fiscal = fiscal_option(fiscal_choice, fiscal_calendar)
     with open_ledger() as book:
-        frame = services.adjustments(book.unit_of_work, grain, fiscal_option(fiscal_choice, fiscal_calendar))
+        frame = book.adjustments(grain, fiscal, decimals=False)
     text = out_.as_text(frame, out_.ADJUSTMENT_CSV_COLUMNS)
     with output_stream(output) as out:
         meta = {"by": grain.value}
@@ -131,18 +128,18 @@ def reconcile(
 ) -> None:
     """Report what does not add up: unexplained overlaps, probable duplicates, parts against wholes,
     valuations, rates taken for totals, relation loops, and notes naming unrelated agreements."""
-    from ledger import services
+    from ledger.api import findings_frame
     from ledger.io import output as out_
 
     fmt = choice("--format", fmt_name, ["table", "json"])
     with open_ledger() as book:
-        findings = services.reconcile(book.unit_of_work)
+        findings = book.reconcile()
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "info")}
     with output_stream(output) as out:
         if fmt == "json":
             out_.write_json({"findings": [f.as_json() for f in findings], "counts": counts}, out)
         else:
-            frame = services.findings_frame(findings)
+            frame = findings_frame(findings)
             shown = frame[["severity", "kind", "agreements", "message", "difference"]]
             out_.render_table(shown, out, title="Reconciliation", right=["difference"], wrap=["agreements", "message"])
     say(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")

@@ -32,6 +32,11 @@ class FlowRequest:
     year: int | None = None  # only money scheduled in this calendar year
     include_proposed: bool = False  # count proposed deals too (cancelled ones never count)
 
+    @property
+    def whole_book(self) -> bool:
+        """The analysis of every counted agreement at every date: the one the flow tables store."""
+        return self.as_of is None and self.year is None and not self.include_proposed
+
 
 @dataclass
 class FlowAnalysis:
@@ -65,6 +70,17 @@ def analyse_flows(uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowReq
         agreements = agreements[agreements["agreement_id"].isin(set(yearly["agreement_id"]))]
     edges = build_edges(agreements, yearly)
     return FlowAnalysis(edges, find_cycles(edges, request.max_length), pair_measures(edges), supplier_measures(edges))
+
+
+def cycles(
+    uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowRequest(), *, save: bool | None = None
+) -> FlowAnalysis:
+    """The flow analysis, stored in the flow tables when `save` (by default: when it is the whole book's,
+    so that the tables never hold a partial picture; a partial one is a read and writes nothing)."""
+    analysis = analyse_flows(uow_factory, request)
+    if request.whole_book if save is None else save:
+        save_flows(uow_factory, analysis)
+    return analysis
 
 
 def edges_frame(edges: dict[tuple[str, str, str], Edge]) -> pd.DataFrame:

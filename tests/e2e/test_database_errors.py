@@ -86,3 +86,49 @@ def test_a_bad_lock_timeout_is_one_line(files: Path, value: str) -> None:
     assert done.stderr.splitlines() == [
         f"error: LEDGER_LOCK_TIMEOUT={value!r}: expected a number of seconds between 0 and 86400"
     ]
+
+
+READS = [
+    ["burn"],
+    ["burn", "--as-of", "2026-04-01", "--periods", "--format", "csv"],
+    ["burn", "--as-of", "2026-04-01", "--format", "json"],
+    ["schedule", "--by", "quarter", "--format", "csv"],
+    ["schedule", "--consolidated", "--rollup"],
+    ["adjustments", "--format", "json"],
+    ["reconcile"],
+    ["reconcile", "--format", "json"],
+    ["cycles", "--year", "2026"],
+    ["cycles", "--as-of", "2026-01-01", "--format", "json"],
+    ["cycles", "--include-proposed", "--format", "csv"],
+    ["commitments"],
+    ["parties", "list"],
+]
+
+
+@pytest.mark.parametrize("command", READS, ids=" ".join)
+def test_reads_on_a_read_only_sqlite_file_work_and_write_nothing(
+    files: Path, seeded_sqlite: Path, command: list[str]
+) -> None:
+    shutil.copy(seeded_sqlite, files / "ledger.db")
+    before = (files / "ledger.db").read_bytes()
+    done = run("--db", "sqlite:///file:ledger.db?mode=ro&uri=true", *command, cwd=files)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert (files / "ledger.db").read_bytes() == before
+    writable = run("--db", "sqlite:///ledger.db", *command, cwd=files)
+    assert (done.stdout, done.stderr) == (writable.stdout, writable.stderr)  # the same answer as a writable file
+
+
+def test_cycles_that_would_save_refuse_a_read_only_file(files: Path, seeded_sqlite: Path) -> None:
+    shutil.copy(seeded_sqlite, files / "ledger.db")
+    before = (files / "ledger.db").read_bytes()
+    read_only = "sqlite:///file:ledger.db?mode=ro&uri=true"
+    one_error(["--db", read_only, "cycles"], files, "it is read-only (attempt to write a readonly database)")
+    assert (files / "ledger.db").read_bytes() == before
+
+
+def test_output_over_the_database_named_by_a_uri_is_refused(files: Path, seeded_sqlite: Path) -> None:
+    shutil.copy(seeded_sqlite, files / "ledger.db")
+    before = (files / "ledger.db").read_bytes()
+    read_only = "sqlite:///file:ledger.db?mode=ro&uri=true"
+    one_error(["--db", read_only, "burn", "-o", "ledger.db"], files, "it is the ledger's database")
+    assert (files / "ledger.db").read_bytes() == before
