@@ -15,12 +15,13 @@ from sqlalchemy.engine import make_url
 
 from ledger import services
 from ledger.burn.position import Position
-from ledger.config import database_url
+from ledger.config import database_url, display_url
 from ledger.db.engine import make_engine
 from ledger.db.errors import database_errors
 from ledger.db.uow import UnitOfWork
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.domain.spend import CountingRule
+from ledger.errors import ConfigurationError
 from ledger.io import burn_output
 from ledger.io.charges import ChargeOptions
 from ledger.io.output import amount_decimal
@@ -41,8 +42,14 @@ class Ledger:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
-        with database_errors(self.url):  # a dialect or driver that SQLAlchemy cannot load
-            self.engine = make_engine(self.url)
+        with database_errors(self.url):  # a dialect that SQLAlchemy cannot load
+            try:
+                self.engine = make_engine(self.url)
+            except ImportError as error:  # a driver that is not installed (postgresql+pg8000://...)
+                raise ConfigurationError(
+                    f"database URL {display_url(self.url)!r}: its driver is not installed ({error}); "
+                    "expected sqlite:///FILE or postgresql://USER@HOST[:PORT]/DB (psycopg 3)"
+                ) from None
 
     def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
         """One transaction on this ledger; `write=True` holds the write lock (see ledger.db.engine)."""

@@ -72,10 +72,11 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self.session.rollback()  # a no-op after commit()
-        finally:
-            self._close()
+        with database_errors(self.url):  # a connection lost by now fails the rollback: still one line
+            try:
+                self.session.rollback()  # a no-op after commit()
+            finally:
+                self._close()
         if exc is not None and is_database_error(exc):
             raise translate(exc, self.url) from exc
 

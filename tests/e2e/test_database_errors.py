@@ -43,6 +43,7 @@ def files(tmp_path: Path) -> Path:
         ("postgresql://postgres:secret@127.0.0.1:1/test", "Connection refused"),
         ("postgresql://postgres:secret@127.0.0.1:5432/no_such_db_here", 'database "no_such_db_here" does not exist'),
         ("mysql://root@127.0.0.1/test", "expected a SQLite or PostgreSQL URL"),
+        ("postgresql+pg8000://postgres:secret@127.0.0.1/test", "its driver is not installed (No module named"),
     ],
 )
 @pytest.mark.parametrize("command", [["agreements"], ["import", "deals.csv"], ["ingest", "-f", "csv", "charges.csv"]])

@@ -7,10 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from ledger.api import Ledger, findings_frame
 from ledger.db.engine import make_engine
+from ledger.errors import LedgerError
 
 B = 100 * 10**9
 
@@ -82,3 +83,26 @@ def test_founding_example_and_findings_frame(book: Ledger) -> None:
     frame = findings_frame(findings)
     assert len(frame) == len(findings)
     assert list(frame.columns[:4]) == ["severity", "kind", "agreements", "message"]
+
+
+def _lose_the_connection_inside_a_unit_of_work(book: Ledger, admin: Engine) -> None:
+    with book.unit_of_work() as uow:
+        pid = uow.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            connection.commit()
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_mid_use_case_is_one_ledger_error(pg_template: str) -> None:
+    """The server ends the session while a unit of work is open: its rollback fails, as a LedgerError."""
+    from tests.conftest import PG_ADMIN_URL, create_pg_database, drop_pg_database, pg_url
+
+    name = create_pg_database(template=pg_template)
+    admin = make_engine(PG_ADMIN_URL)
+    try:
+        with Ledger(pg_url(name)) as book, pytest.raises(LedgerError, match="lost the connection to the database"):
+            _lose_the_connection_inside_a_unit_of_work(book, admin)
+    finally:
+        admin.dispose()
+        drop_pg_database(name)
