@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import counted_statuses
 from ledger.domain.calendars import Grain
+from ledger.errors import DomainError
 from ledger.flows.graph import (
     Cycle,
     Edge,
@@ -21,7 +23,7 @@ from ledger.flows.graph import (
     pair_measures,
     supplier_measures,
 )
-from ledger.services.reconciliation import ConsolidatedRequest, consolidated_schedule
+from ledger.services.reconciliation import ConsolidatedRequest, consolidated_lines
 from ledger.services.schedules import party_groups
 
 
@@ -48,14 +50,19 @@ class FlowAnalysis:
 
 def analyse_flows(uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowRequest()) -> FlowAnalysis:
     """Edges between parent companies, every loop up to `max_length` parties, and the measures."""
-    if request.max_length < 2:
-        raise ValueError("a maximum cycle length of at least 2")
-    yearly = consolidated_schedule(
-        uow_factory, ConsolidatedRequest(Grain.YEAR, by_agreement=True, include_proposed=request.include_proposed)
-    )
     with uow_factory() as uow:
-        agreements = uow.store.agreements_frame()
-        groups = party_groups(uow.store.parties())
+        return flows_of(uow.store, request)
+
+
+def flows_of(store: Store, request: FlowRequest) -> FlowAnalysis:
+    """`analyse_flows` inside the caller's unit of work (one snapshot of the book)."""
+    if request.max_length < 2:
+        raise DomainError(f"a maximum cycle length of at least 2 (got {request.max_length})")
+    yearly = consolidated_lines(
+        store, ConsolidatedRequest(Grain.YEAR, by_agreement=True, include_proposed=request.include_proposed)
+    )
+    agreements = store.agreements_frame()
+    groups = party_groups(store.parties())
     agreements = agreements[agreements["status"].isin(counted_statuses(include_proposed=request.include_proposed))]
     agreements = agreements.assign(
         payer_group=agreements["payer"].map(groups),
@@ -76,10 +83,14 @@ def cycles(
     uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowRequest(), *, save: bool | None = None
 ) -> FlowAnalysis:
     """The flow analysis, stored in the flow tables when `save` (by default: when it is the whole book's,
-    so that the tables never hold a partial picture; a partial one is a read and writes nothing)."""
-    analysis = analyse_flows(uow_factory, request)
-    if request.whole_book if save is None else save:
-        save_flows(uow_factory, analysis)
+    so that the tables never hold a partial picture; a partial one is a read and writes nothing). One unit
+    of work: the analysis that is saved is the one read under the write lock."""
+    saving = request.whole_book if save is None else save
+    with uow_factory(write=saving) as uow:
+        analysis = flows_of(uow.store, request)
+        if saving:
+            _store_flows(uow.store, analysis)
+            uow.commit()
     return analysis
 
 
@@ -97,6 +108,12 @@ def edges_frame(edges: dict[tuple[str, str, str], Edge]) -> pd.DataFrame:
 
 def save_flows(uow_factory: UnitOfWorkFactory, analysis: FlowAnalysis) -> None:
     """Store the analysis in flow_edge, flow_cycle and flow_cycle_edge (one transaction) for SQL users."""
+    with uow_factory(write=True) as uow:
+        _store_flows(uow.store, analysis)
+        uow.commit()
+
+
+def _store_flows(store: Store, analysis: FlowAnalysis) -> None:
     edges = edges_frame(analysis.edges).drop(columns="kinds")
     cycles = cycles_frame(analysis.cycles).rename(columns={"cycle": "label"})
     cycles.insert(0, "id", range(1, len(cycles) + 1))
@@ -108,6 +125,4 @@ def save_flows(uow_factory: UnitOfWorkFactory, analysis: FlowAnalysis) -> None:
         ],
         columns=["cycle_id", "seq", "payer", "payee", "currency"],
     )
-    with uow_factory(write=True) as uow:
-        uow.store.replace_flows(edges, cycles, cycle_edges)
-        uow.commit()
+    store.replace_flows(edges, cycles, cycle_edges)

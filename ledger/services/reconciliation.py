@@ -99,11 +99,16 @@ def agreement_plan(frame: pd.DataFrame, relations: list[tuple[str, str, str]]) -
 def consolidated_schedule(uow_factory: UnitOfWorkFactory, request: ConsolidatedRequest) -> pd.DataFrame:
     """Consolidated schedule lines, by payer, payee, resource and period (or by agreement)."""
     with uow_factory() as uow:
-        parties = uow.store.parties()
-        consolidation, frame = consolidation_of(
-            uow.store, request.grain, request.fiscal_calendar, include_proposed=request.include_proposed
-        )
-        keys = set(uow.store.agreement_keys())
+        return consolidated_lines(uow.store, request)
+
+
+def consolidated_lines(store: Store, request: ConsolidatedRequest) -> pd.DataFrame:
+    """`consolidated_schedule` inside the caller's unit of work."""
+    parties = store.parties()
+    consolidation, frame = consolidation_of(
+        store, request.grain, request.fiscal_calendar, include_proposed=request.include_proposed
+    )
+    keys = set(store.agreement_keys())
     missing = sorted(set(request.agreements) - keys)
     if missing:
         unknown_agreement(missing[0], keys)

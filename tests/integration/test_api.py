@@ -51,7 +51,7 @@ def test_cycles_take_the_commands_options(book: Ledger) -> None:
     assert loop.bottleneck_minor == 1_584_523_809_523  # 2026 alone: 12 + 10 monthly instalments come back
     assert book.cycles(max_length=2, save=False).cycles[0].length == 2
     assert book.cycles(as_of=dt.date(2025, 1, 1), save=False).cycles == []
-    with pytest.raises(ValueError, match="at least 2"):
+    with pytest.raises(LedgerError, match="at least 2"):
         book.cycles(max_length=1)
 
 
