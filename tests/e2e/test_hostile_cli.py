@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from ledger.api import Ledger
 from ledger.io.records import AGREEMENT_COLUMNS
+from tests.inputs import agreement_yaml
 
 AGREEMENTS = "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,notes\n"
 CHARGES = "payer,payee,charge_period_start,charge_period_end,amount,currency,resource\n"
@@ -38,16 +39,6 @@ BLANK = "an amount, or amount_qualifier undisclosed for a deal whose amount is n
 def row(i: str = "A", payer: str = "OpenAI", payee: str = "AWS", amount: str = "1.00", start: str = "2026-01-01",
         term: str = "12", notes: str = "") -> str:  # fmt: skip
     return f"{i},cloud_commitment,{payer},{payee},{amount},USD,{start},{term},{notes}\n"
-
-
-def agreement_yaml(extra: str = "", **fields: str | None) -> str:
-    values: dict[str, str | None] = {
-        "agreement_id": "A", "kind": "cloud_commitment", "payer": "OpenAI", "payee": "AWS", "amount": "'1.00'",
-        "currency": "USD", "start_date": "2026-01-01", "term_months": "12",
-    }  # fmt: skip
-    values.update(fields)
-    body = "".join(f"  {k}: {v}\n" for k, v in values.items() if v is not None)
-    return "agreements:\n- " + body[2:] + extra
 
 
 def charge(payer: str = "Lab", payee: str = "Cloud", start: str = "2026-01-01", end: str = "2026-02-01",

@@ -10,21 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.runner import Done, ledger
+from tests.inputs import AWS_FOCUS, OLD_PARTIES
 
-# A database that knew Amazon Web Services before the seeds gave it the alias AWS (as an older seed did).
-OLD_PARTIES = """parties:
-  - name: Amazon
-    kind: cloud
-  - name: Amazon Web Services
-    kind: cloud
-    parent: Amazon
-"""
-# A FOCUS billing file whose provider is AWS: OpenAI's usage in March and April 2026, and a tax line.
-AWS_FOCUS = """BillingAccountName,BillingCurrency,ChargeCategory,ChargeDescription,ChargePeriodStart,ChargePeriodEnd,EffectiveCost,ProviderName,ServiceName
-OpenAI,USD,Usage,EC2 UltraServers,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,1500000.25,AWS,Amazon Elastic Compute Cloud
-OpenAI,USD,Usage,EC2 UltraServers,2026-04-01T00:00:00Z,2026-04-02T00:00:00Z,2500000.50,AWS,Amazon Elastic Compute Cloud
-OpenAI,USD,Tax,Sales tax,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,100.00,AWS,Amazon Elastic Compute Cloud
-"""
 SEED_ERROR = (
     "expected an alias that is not itself a party's name (AWS is a party, perhaps made by a billing file: fold it"
     " in with `ledger parties merge 'AWS' 'Amazon Web Services' --create`, then import again)"

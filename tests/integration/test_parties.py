@@ -13,6 +13,7 @@ import pytest
 from ledger.api import Ledger
 from ledger.errors import DomainError, InputError, LedgerError, NotFoundError
 from ledger.services import flows, refresh_derived
+from tests.inputs import AWS_FOCUS, OLD_PARTIES
 
 # Cloudco (of Cloudco Holdings) is the party kept; CC is the name a billing file and a deal used for it.
 PARTIES = """parties:
@@ -262,17 +263,3 @@ def test_listing(loaded: Ledger) -> None:
         "aliases": ["Cloudco Inc."], "fiscal_year_end_month": 12, "notes": None,
     }  # fmt: skip
     assert frame.set_index("name").loc["Acme", "parent"] is None
-
-
-OLD_PARTIES = """parties:
-  - name: Amazon
-    kind: cloud
-  - name: Amazon Web Services
-    kind: cloud
-    parent: Amazon
-"""
-AWS_FOCUS = """BillingAccountName,BillingCurrency,ChargeCategory,ChargeDescription,ChargePeriodStart,ChargePeriodEnd,EffectiveCost,ProviderName,ServiceName
-OpenAI,USD,Usage,EC2 UltraServers,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,1500000.25,AWS,Amazon Elastic Compute Cloud
-OpenAI,USD,Usage,EC2 UltraServers,2026-04-01T00:00:00Z,2026-04-02T00:00:00Z,2500000.50,AWS,Amazon Elastic Compute Cloud
-OpenAI,USD,Tax,Sales tax,2026-04-01T00:00:00Z,2026-05-01T00:00:00Z,100.00,AWS,Amazon Elastic Compute Cloud
-"""

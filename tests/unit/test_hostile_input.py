@@ -23,19 +23,10 @@ from ledger.io import limits
 from ledger.io.batch import AgreementBatch
 from ledger.io.charges import ChargeOptions, read_charges
 from ledger.io.readers import read_ledger_file
+from tests.inputs import agreement_yaml
 
 HEADER = "agreement_id,kind,payer,payee,amount,currency,start_date,term_months"
 CHARGES = "payer,payee,charge_period_start,charge_period_end,amount,currency,resource\n"
-
-
-def agreement_yaml(**fields: str | None) -> str:
-    values: dict[str, str | None] = {
-        "agreement_id": "A", "kind": "cloud_commitment", "payer": "OpenAI", "payee": "AWS", "amount": "'1.00'",
-        "currency": "USD", "start_date": "2026-01-01", "term_months": "12",
-    }  # fmt: skip
-    values.update(fields)
-    body = "".join(f"  {k}: {v}\n" for k, v in values.items() if v is not None)
-    return "agreements:\n- " + body[2:]
 
 
 def bomb(levels: int = 9, width: int = 9) -> str:
