@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.domain.agreements import RelationKind, split_by_weights
+from ledger.domain.chains import top_of
 from ledger.domain.dates import IntArray
 from ledger.domain.money import minor_array
 from ledger.schedule.kernel import Lines, SliceArrays, amortize
@@ -91,11 +92,7 @@ def relation_plan(
             expands[key] = related
     _inherit_parts(plan, starts)
     for key in expands:
-        seen, root = {key}, key
-        while root in expands and expands[root] not in seen:
-            root = expands[root]
-            seen.add(root)
-        plan.contract[key] = root
+        plan.contract[key] = top_of(expands, key)
     return plan
 
 

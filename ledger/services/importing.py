@@ -28,6 +28,7 @@ from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Party, PartyKind
 from ledger.domain.calendars import Grain
+from ledger.domain.chains import parent_chain
 from ledger.domain.money import MAX_TOTAL_MINOR, total_limit_text
 from ledger.errors import InputError, InputProblem, LimitError, NotFoundError
 from ledger.io.batch import AGREEMENT_COLUMNS, AgreementBatch
@@ -298,11 +299,8 @@ def _check_parents(data: LedgerFile, declared: dict[str, Located[Party]], existi
             expected = "a party declared in this file or already in the ledger"
             problems.append(InputProblem(data.path, located.line_of("parent"), "parent", parent, expected))
             continue
-        seen, current = {name}, parent
-        while current is not None and current not in seen:
-            seen.add(current)
-            current = parent_of.get(current)
-        if current is not None:
+        _, loop = parent_chain(parent_of, name)
+        if loop is not None:
             expected = f"a parent that does not lead back to {name}"
             problems.append(InputProblem(data.path, located.line_of("parent"), "parent", parent, expected))
     if problems:

@@ -20,6 +20,7 @@ import pandas as pd
 from ledger.db.models import PartyAlias
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
+from ledger.domain.chains import parent_chain
 from ledger.errors import DomainError, NotFoundError, shown
 from ledger.io.limits import NAME
 from ledger.services.reconciliation import refresh_adjustments
@@ -184,16 +185,13 @@ def _check_no_cycle(
     merged: str, into: str, old: int, new: int, parent_of: dict[int, int], names: dict[int, str]
 ) -> None:
     """FROM's subsidiaries become INTO's: refused when INTO itself rolls up to FROM (a loop of parents)."""
-    chain, current = [new], parent_of.get(new)
-    while current is not None and current not in chain:
-        chain.append(current)
-        if current == old:
-            path = " -> ".join(names[i] for i in chain)
-            raise DomainError(
-                f"cannot merge {merged!r} into {into!r}: {into!r} rolls up to {merged!r} ({path}), so it would"
-                f" become its own parent; give {into!r} another parent first"
-            )
-        current = parent_of.get(current)
+    ancestors, _ = parent_chain(parent_of, new)
+    if old in ancestors:
+        path = " -> ".join(names[i] for i in [new, *ancestors[: ancestors.index(old) + 1]])
+        raise DomainError(
+            f"cannot merge {merged!r} into {into!r}: {into!r} rolls up to {merged!r} ({path}), so it would"
+            f" become its own parent; give {into!r} another parent first"
+        )
 
 
 def _check_not_self_paying(store: Store, merged: str, into: str, old: int, new: int) -> None:

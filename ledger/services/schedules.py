@@ -12,6 +12,7 @@ import pandas as pd
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Profile
 from ledger.domain.calendars import FiscalCalendar, Grain
+from ledger.domain.chains import top_of
 from ledger.errors import NotFoundError
 from ledger.schedule.schedules import schedule_frame
 
@@ -86,14 +87,7 @@ def party_groups(parties: pd.DataFrame) -> dict[str, str]:
     """Each party's ultimate parent company (itself when it has no parent)."""
     name = dict(zip(parties["id"], parties["name"], strict=True))
     parent = {pid: int(p) for pid, p in zip(parties["id"], parties["parent_id"], strict=True) if not _missing(p)}
-    groups = {}
-    for pid in name:
-        top, seen = pid, {pid}
-        while top in parent and parent[top] not in seen:
-            top = parent[top]
-            seen.add(top)
-        groups[name[pid]] = name[top]
-    return groups
+    return {name[pid]: name[top_of(parent, pid)] for pid in name}
 
 
 def unknown_agreement(key: str, known: Iterable[str]) -> None:
