@@ -118,10 +118,8 @@ class Store:
         self.insert_rows(Party, rows)
 
     def update_parties(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            statement = update(Party).where(Party.id == bindparam("party_id"))
-            values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "party_id"}
-            self.session.connection().execute(statement.values(values), list(rows))
+        """rows carry `party_id` and the columns to set (the same columns in every row)."""
+        self._update_by_id(Party, "party_id", rows)
 
     # -- agreements ------------------------------------------------------------
 
@@ -143,10 +141,7 @@ class Store:
 
     def update_agreements(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """rows carry `agreement_id` (the surrogate id) and the columns to set."""
-        if rows:
-            statement = update(Agreement).where(Agreement.id == bindparam("agreement_id"))
-            values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "agreement_id"}
-            self.session.connection().execute(statement.values(values), list(rows))
+        self._update_by_id(Agreement, "agreement_id", rows)
 
     def delete_agreement_details(self, ids: Sequence[int]) -> None:
         """Remove what an agreement owns (slices, relations, sources, capacity, schedule) before rewriting it."""
@@ -422,9 +417,14 @@ class Store:
         self.insert_rows(ValuationSource, links)
 
     def update_valuations(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """rows carry `valuation_id` and the columns to set."""
+        self._update_by_id(Valuation, "valuation_id", rows)
+
+    def _update_by_id(self, model: Any, id_key: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One executemany UPDATE of `model` rows by surrogate id (`id_key` in each row names it)."""
         if rows:
-            statement = update(Valuation).where(Valuation.id == bindparam("valuation_id"))
-            values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "valuation_id"}
+            statement = update(model).where(model.id == bindparam(id_key))
+            values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != id_key}
             self.session.connection().execute(statement.values(values), list(rows))
 
     # -- schedule lines --------------------------------------------------------

@@ -18,7 +18,8 @@ import pandas as pd
 from ledger.domain.agreements import Agreement
 from ledger.domain.dates import ONE_DAY
 
-AGREEMENT_COLUMNS = [
+# The columns of a batch's agreement frame (one row per agreement, as the importer stores it).
+BATCH_COLUMNS = [
     "agreement_id", "kind", "payer", "payee", "resource", "amount_minor", "currency", "amount_qualifier",
     "start_date", "end_date", "term_months", "profile", "basis", "status", "confidence", "announced_on",
     "participants", "notes", "assumptions",
@@ -35,7 +36,7 @@ MINIMUM_COLUMNS = ["agreement_id", "amount_minor", "period"]
 class AgreementBatch:
     """Validated agreements of one file, as frames keyed by agreement_id.
 
-    `agreements` has AGREEMENT_COLUMNS and the file `line` of each agreement;
+    `agreements` has BATCH_COLUMNS and the file `line` of each agreement;
     dates are datetime64[s], amounts Int64 minor units, optional text None.
     """
 
@@ -62,7 +63,7 @@ class AgreementBatch:
              a.confidence.value if a.confidence else None, a.announced_on, a.participants, a.notes, a.assumptions)
             for a in agreements
         ]  # fmt: skip
-        frame = pd.DataFrame(rows, columns=AGREEMENT_COLUMNS).assign(line=np.asarray(lines, dtype=np.int64))
+        frame = pd.DataFrame(rows, columns=BATCH_COLUMNS).assign(line=np.asarray(lines, dtype=np.int64))
         slices = [
             (a.key, seq, s.start, s.end - ONE_DAY, s.amount_minor, s.weight)
             for a in agreements
@@ -81,7 +82,7 @@ class AgreementBatch:
         ]
         minimums = [(a.key, a.minimum.amount_minor, a.minimum.period) for a in agreements if a.minimum is not None]
         return cls(
-            normalized(frame, AGREEMENT_COLUMNS),
+            normalized(frame, BATCH_COLUMNS),
             normalized(pd.DataFrame(slices, columns=SLICE_COLUMNS), SLICE_COLUMNS),
             pd.DataFrame(relations, columns=RELATION_COLUMNS),
             normalized(pd.DataFrame(sources, columns=SOURCE_COLUMNS), SOURCE_COLUMNS),
@@ -105,7 +106,7 @@ class AgreementBatch:
         and capacity (pandas' stable 64-bit hash), as 16 hex digits.
         """
         position = pd.Series(np.arange(len(self.agreements)), index=self.agreements["agreement_id"].to_numpy())
-        parts = [_hashes(self.agreements[AGREEMENT_COLUMNS])]
+        parts = [_hashes(self.agreements[BATCH_COLUMNS])]
         for name, columns in (
             ("slices", SLICE_COLUMNS), ("relations", RELATION_COLUMNS[:3]), ("sources", SOURCE_COLUMNS),
             ("capacities", CAPACITY_COLUMNS), ("minimums", MINIMUM_COLUMNS),

@@ -30,7 +30,7 @@ from ledger.domain.agreements import (
 from ledger.domain.dates import LAST_DAY, add_months_array, months_before
 from ledger.domain.money import MAX_MINOR, MINOR_DIGITS
 from ledger.io.batch import (
-    AGREEMENT_COLUMNS,
+    BATCH_COLUMNS,
     CAPACITY_COLUMNS,
     RELATION_COLUMNS,
     SLICE_COLUMNS,
@@ -95,7 +95,7 @@ def _batch(c: _Checks, lines: np.ndarray) -> AgreementBatch:
             "notes": c.optional("notes"),
             "assumptions": c.optional("assumptions"),
         },
-        columns=AGREEMENT_COLUMNS,
+        columns=BATCH_COLUMNS,
     ).assign(line=lines)
     key = agreements["agreement_id"]
     related = c.given("relation_to")
@@ -129,7 +129,7 @@ def _batch(c: _Checks, lines: np.ndarray) -> AgreementBatch:
         columns=CAPACITY_COLUMNS,
     )
     return AgreementBatch(
-        normalized(agreements, AGREEMENT_COLUMNS).assign(line=lines),
+        normalized(agreements, BATCH_COLUMNS).assign(line=lines),
         normalized(c.slices()[1][SLICE_COLUMNS], SLICE_COLUMNS),
         relations.reset_index(drop=True),
         normalized(sources, SOURCE_COLUMNS).reset_index(drop=True),

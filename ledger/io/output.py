@@ -69,14 +69,15 @@ def as_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(columns))
 
 
-AGREEMENT_COLUMNS = [
+# The columns of the agreement listing (`ledger agreements`).
+LISTING_COLUMNS = [
     "agreement_id", "kind", "payer", "payee", "amount", "currency", "amount_qualifier", "start_date", "end_date",
     "term_months", "profile", "basis", "status", "confidence", "resource",
 ]  # fmt: skip
 
 
 def agreements_for_output(frame: pd.DataFrame) -> pd.DataFrame:
-    """The agreement listing as text columns (AGREEMENT_COLUMNS); undisclosed amounts are empty."""
+    """The agreement listing as text columns (LISTING_COLUMNS); undisclosed amounts are empty."""
     disclosed = frame["amount_minor"].notna().to_numpy()
     amount = np.full(len(frame), None, dtype=object)
     amount[disclosed] = amount_text(
@@ -88,7 +89,7 @@ def agreements_for_output(frame: pd.DataFrame) -> pd.DataFrame:
         end_date=date_text(frame["end_date"]),
         term_months=frame["term_months"].astype("Int64").astype(object),
     )
-    return shown[AGREEMENT_COLUMNS].astype(object).where(shown[AGREEMENT_COLUMNS].notna(), None)
+    return shown[LISTING_COLUMNS].astype(object).where(shown[LISTING_COLUMNS].notna(), None)
 
 
 # OWASP's rule for CSV injection: a cell beginning with one of these is a formula to a spreadsheet.

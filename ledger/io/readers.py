@@ -30,7 +30,7 @@ from ledger.io.batch import AgreementBatch
 from ledger.io.csv_fast import read_fast
 from ledger.io.limits import MAX_COUNTED, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from ledger.io.records import (
-    AGREEMENT_COLUMNS,
+    INPUT_COLUMNS,
     REQUIRED_AGREEMENT_COLUMNS,
     Located,
     RawEntry,
@@ -158,9 +158,9 @@ def _check_header(name: str, header: list[str]) -> None:
         for column in REQUIRED_AGREEMENT_COLUMNS
         if column not in header
     ]
-    known = set(AGREEMENT_COLUMNS)
+    known = set(INPUT_COLUMNS)
     problems += [
-        InputProblem(name, 1, column or "(empty)", column, "a known column: " + ", ".join(AGREEMENT_COLUMNS))
+        InputProblem(name, 1, column or "(empty)", column, "a known column: " + ", ".join(INPUT_COLUMNS))
         for column in header
         if column not in known
     ]

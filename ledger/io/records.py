@@ -225,7 +225,7 @@ class ValuationRecord(_Record):
     sources: tuple[SourceRecord, ...] = ()
 
 
-AGREEMENT_COLUMNS = tuple(AgreementRecord.model_fields)
+INPUT_COLUMNS = tuple(AgreementRecord.model_fields)  # the columns an agreement file may have
 REQUIRED_AGREEMENT_COLUMNS = ("agreement_id", "kind", "payer", "payee", "amount", "currency", "start_date")
 
 

@@ -31,7 +31,7 @@ from ledger.domain.calendars import Grain
 from ledger.domain.chains import parent_chain
 from ledger.domain.money import MAX_TOTAL_MINOR, total_limit_text
 from ledger.errors import InputError, InputProblem, LimitError, NotFoundError
-from ledger.io.batch import AGREEMENT_COLUMNS, AgreementBatch
+from ledger.io.batch import BATCH_COLUMNS, AgreementBatch
 from ledger.io.readers import LedgerFile, read_ledger_file
 from ledger.io.records import Located
 from ledger.perf import no_cyclic_gc
@@ -351,7 +351,7 @@ def _store_agreements(
 
 def _agreement_rows(frame: pd.DataFrame, party_ids: dict[str, int], digests: np.ndarray) -> pd.DataFrame:
     """The batch's agreements as `agreement` table rows."""
-    rows = frame[AGREEMENT_COLUMNS].rename(columns={"agreement_id": "key"})
+    rows = frame[BATCH_COLUMNS].rename(columns={"agreement_id": "key"})
     rows = rows.assign(
         payer_id=frame["payer"].map(party_ids).astype(np.int64),
         payee_id=frame["payee"].map(party_ids).astype(np.int64),

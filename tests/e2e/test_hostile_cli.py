@@ -23,7 +23,7 @@ from sqlalchemy import MetaData, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from ledger.api import Ledger
-from ledger.io.records import AGREEMENT_COLUMNS
+from ledger.io.records import INPUT_COLUMNS
 from tests.inputs import agreement_yaml
 
 AGREEMENTS = "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,notes\n"
@@ -349,7 +349,7 @@ CASES = [
         "csv-3000-unknown-columns",
         CSV,
         AGREEMENTS.strip() + "," + ",".join(f"c{i}" for i in range(3000)) + "\n",
-        "f.csv:1: c0: got 'c0', expected a known column: " + ", ".join(AGREEMENT_COLUMNS),
+        "f.csv:1: c0: got 'c0', expected a known column: " + ", ".join(INPUT_COLUMNS),
         21,
     ),
     Case(
@@ -357,7 +357,7 @@ CASES = [
         CSV,
         AGREEMENTS.strip() + ',"' + "c" * 200_000 + '"\n',
         f"f.csv:1: {long('c', 200_000)}: got {long('c', 200_000)}, expected a known column: "
-        + ", ".join(AGREEMENT_COLUMNS),
+        + ", ".join(INPUT_COLUMNS),
     ),
     # billing files
     Case(

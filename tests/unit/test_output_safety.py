@@ -71,7 +71,7 @@ def test_money_and_dates_of_every_export_are_value_columns() -> None:
     assert not text & output.VALUE_COLUMNS
     every = {
         *output.SCHEDULE_CSV_COLUMNS, *output.CONSOLIDATED_CSV_COLUMNS, *output.ADJUSTMENT_CSV_COLUMNS,
-        *output.AGREEMENT_COLUMNS, *burn_output.BURN_COLUMNS, *burn_output.PERIOD_COLUMNS,
+        *output.LISTING_COLUMNS, *burn_output.BURN_COLUMNS, *burn_output.PERIOD_COLUMNS,
         *burn_output.FOCUS_COMMITMENT_COLUMNS, *flows_output.CYCLE_CSV_COLUMNS,
     }  # fmt: skip
     assert output.VALUE_COLUMNS - {"difference"} <= every  # no stale names
