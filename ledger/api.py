@@ -22,11 +22,11 @@ from ledger.db.uow import UnitOfWork
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.domain.spend import CountingRule
 from ledger.errors import ConfigurationError
-from ledger.io import burn_output
 from ledger.io.charges import ChargeOptions
-from ledger.io.output import amount_decimal
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
+from ledger.render import burn_output
+from ledger.render.output import amount_decimal
 from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest, spend
 from ledger.services import flows as flow_use_cases
 from ledger.services import parties as party_use_cases

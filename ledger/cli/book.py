@@ -81,7 +81,7 @@ def agreements(
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """List the agreements: parties, amount, qualifier, term, profile and status."""
-    from ledger.io import output as out_
+    from ledger.render import output as out_
 
     fmt = choice("--format", fmt_name, FORMATS)
     with open_ledger() as book:
@@ -133,7 +133,7 @@ def quickstart(
 
     LEDGER_DATABASE_URL is not used here, so that a try-out never writes to a team database.
     """
-    from ledger.io import output as out_
+    from ledger.render import output as out_
 
     State.url = State.url or DEFAULT_URL
     with open_ledger() as book:

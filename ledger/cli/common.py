@@ -76,7 +76,7 @@ def check_output(path: Path | None) -> Path | None:
     """-o FILE, refused as the option is read (before any database work) if it cannot be written:
     a missing folder, a folder, a read-only file or folder, the ledger's own database file."""
     if path is not None:
-        from ledger.io.files import check_writable
+        from ledger.render.files import check_writable
 
         check_writable(path)
         _refuse_database(path)
@@ -89,7 +89,7 @@ def _refuse_database(path: Path) -> None:
 
     database = sqlite_file(State.url)
     if database is not None and path.exists() and database.exists() and path.samefile(database):
-        from ledger.io.files import OutputFileError
+        from ledger.render.files import OutputFileError
 
         raise OutputFileError(path, "it is the ledger's database")
 
@@ -100,7 +100,7 @@ def output_stream(path: Path | None) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
-    from ledger.io.files import atomic_output
+    from ledger.render.files import atomic_output
 
     _refuse_database(path)
     with atomic_output(path) as handle:
@@ -177,7 +177,7 @@ def render(
     meta: dict[str, Any] | None = None,
     raw_csv: bool = False,
 ) -> None:
-    from ledger.io import output
+    from ledger.render import output
 
     if fmt == "csv":
         output.write_csv(text, out, raw=raw_csv)
@@ -192,7 +192,7 @@ def render(
 def table_or_csv(
     frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money: list[str], *, raw_csv: bool = False
 ) -> None:
-    from ledger.io import output as out_
+    from ledger.render import output as out_
 
     if fmt == "csv":
         out_.write_csv(frame, out, raw=raw_csv)

@@ -62,8 +62,8 @@ def cycles(
     with open_ledger() as book:
         analysis = book.cycles(max_length, day, year, include_proposed=include_proposed)  # saved when whole
     if fmt in ("png", "svg"):
-        from ledger.io.files import atomic_path
-        from ledger.io.graphs import draw
+        from ledger.render.files import atomic_path
+        from ledger.render.graphs import draw
 
         with atomic_path(picture) as part:
             draw(analysis.edges, analysis.cycles, part, title=_flow_title(request, picture=True))
@@ -83,18 +83,18 @@ def _flow_title(request: FlowRequest, picture: bool = False) -> str:
 
 
 def _render_flows(analysis: FlowAnalysis, fmt: str, out: IO[str], request: FlowRequest, raw_csv: bool) -> None:
-    from ledger.io import flows_output
+    from ledger.render import flows_output
 
     if fmt == "dot":
-        from ledger.io.graphs import to_dot
+        from ledger.render.graphs import to_dot
 
         out.write(to_dot(analysis.edges, analysis.cycles))
     elif fmt == "json":
-        from ledger.io import output
+        from ledger.render import output
 
         output.write_json(flows_output.as_json(analysis, request), out)
     elif fmt == "csv":
-        from ledger.io import output
+        from ledger.render import output
 
         output.write_csv(flows_output.cycles_text(analysis.cycles), out, raw=raw_csv)
     else:

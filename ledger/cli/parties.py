@@ -40,7 +40,7 @@ def list_parties(
     """List the parties by name: kind, parent, ultimate parent (what burn and cycles roll up to), the
     aliases that files may use for it (joined by '; ' in table and CSV, a list in JSON), fiscal
     year-end month and notes. The table shows name, kind, parent and aliases."""
-    from ledger.io import output as out_
+    from ledger.render import output as out_
 
     fmt = choice("--format", fmt_name, FORMATS)
     with open_ledger() as book:

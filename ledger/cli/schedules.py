@@ -64,7 +64,7 @@ def schedule(
     """
     from ledger.api import fiscal_choice
     from ledger.domain.calendars import Grain
-    from ledger.io import output as out_
+    from ledger.render import output as out_
 
     grain = Grain(choice("--by", by, GRAINS))
     fmt = choice("--format", fmt_name, FORMATS)
@@ -105,7 +105,7 @@ def adjustments(
     """
     from ledger.api import fiscal_choice
     from ledger.domain.calendars import Grain
-    from ledger.io import output as out_
+    from ledger.render import output as out_
 
     grain = Grain(choice("--by", by, GRAINS))
     fmt = choice("--format", fmt_name, FORMATS)
@@ -129,7 +129,7 @@ def reconcile(
     """Report what does not add up: unexplained overlaps, probable duplicates, parts against wholes,
     valuations, rates taken for totals, relation loops, and notes naming unrelated agreements."""
     from ledger.api import findings_frame
-    from ledger.io import output as out_
+    from ledger.render import output as out_
 
     fmt = choice("--format", fmt_name, ["table", "json"])
     with open_ledger() as book:

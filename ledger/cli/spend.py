@@ -113,8 +113,8 @@ def burn(
     days and months left, required and trailing monthly run-rates, projected shortfall (what true-up
     will bill) or overage, and the date it will be met at the current pace. JSON: {"as_of",
     "commitments": [... with "periods"]}. Definitions in the README."""
-    from ledger.io import burn_output
-    from ledger.io import output as out_
+    from ledger.render import burn_output
+    from ledger.render import output as out_
 
     fmt = choice("--format", fmt_name, BURN_FORMATS)
     day = date_option("--as-of", as_of) or today()

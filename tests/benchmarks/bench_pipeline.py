@@ -144,8 +144,8 @@ def run_backend(backend: str, url: str, csv_path: Path, out_dir: Path, count: in
     from ledger import services
     from ledger.api import Ledger
     from ledger.domain.calendars import Grain
-    from ledger.io import output
     from ledger.io.readers import read_ledger_file
+    from ledger.render import output
     from ledger.schedule.kernel import amortize
     from ledger.schedule.schedules import periods_for, slice_arrays
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ledger.db.engine import make_engine
-from ledger.io.output import FORMULA_TRIGGERS, VALUE_COLUMNS
+from ledger.render.output import FORMULA_TRIGGERS, VALUE_COLUMNS
 from tests.e2e.runner import Done, ledger
 
 FOCUS_A2 = Path(__file__).resolve().parent.parent / "data" / "focus" / "spec_v1.2_saas_spend_agreements_a2.csv"
@@ -243,7 +243,7 @@ def test_a_failed_render_leaves_the_old_file_and_no_temporary(
     tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ledger.cli import app
-    from ledger.io import output
+    from ledger.render import output
 
     shutil.copy(sqlite_template, tmp_path / "ledger.db")
     db_url = f"sqlite:///{tmp_path / 'ledger.db'}"

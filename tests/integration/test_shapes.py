@@ -15,7 +15,7 @@ import pytest
 
 from ledger.api import Ledger
 from ledger.errors import SchemaError
-from ledger.io.flows_output import as_json as cycles_json
+from ledger.render.flows_output import as_json as cycles_json
 from ledger.services import flows
 
 SQL = Callable[[str], list[tuple]]  # type: ignore[type-arg]  # the `sql` fixture (conftest)

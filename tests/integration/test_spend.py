@@ -270,7 +270,7 @@ def test_burn_json_of_every_seeded_commitment_matches_its_schema(book: Ledger, a
     import jsonschema
 
     import ledger.burn
-    from ledger.io.burn_output import as_json
+    from ledger.render.burn_output import as_json
 
     book.seed()
     book.ingest(FOCUS / "focus_1.0_sample_1000.csv", payer="OpenAI")  # AWS, Microsoft and Oracle charges

@@ -17,7 +17,7 @@ from ledger.flows.graph import (
     pair_measures,
     supplier_measures,
 )
-from ledger.io.output import percent, ratio
+from ledger.render.output import percent, ratio
 
 B = 100 * 10**9
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.io import burn_output, flows_output, output
-from ledger.io.files import OutputFileError, atomic_output, atomic_path, check_writable
+from ledger.render import burn_output, flows_output, output
+from ledger.render.files import OutputFileError, atomic_output, atomic_path, check_writable
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 UNSAFE = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))]

@@ -18,8 +18,8 @@ from ledger.domain.calendars import Grain
 from ledger.domain.dates import add_months
 from ledger.domain.money import MAX_MINOR
 from ledger.domain.spend import MinimumPeriod, pico_per_minor
-from ledger.io.burn_output import focus_commitments
 from ledger.reconcile.consolidate import RelationPlan, consolidate
+from ledger.render.burn_output import focus_commitments
 from ledger.schedule.schedules import prepare_pieces, schedule_frame
 from ledger.services.spend import terms_of
 

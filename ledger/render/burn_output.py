@@ -15,7 +15,7 @@ from ledger.burn.position import CommitmentTerms, PeriodPosition, Position, posi
 from ledger.domain.dates import ONE_DAY
 from ledger.domain.money import format_minor
 from ledger.domain.spend import format_pico, pico_per_minor
-from ledger.io.output import percent
+from ledger.render.output import percent
 
 BURN_COLUMNS = [
     "agreement_id", "payer", "payee", "currency", "start_date", "end_date", "status", "committed",

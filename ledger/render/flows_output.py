@@ -8,7 +8,7 @@ import pandas as pd
 
 from ledger.domain.money import format_minor
 from ledger.flows.graph import Cycle
-from ledger.io.output import grouped_amount, percent, ratio, render_table
+from ledger.render.output import grouped_amount, percent, ratio, render_table
 
 CYCLE_CSV_COLUMNS = ["cycle", "length", "basis", "bottleneck", "bottleneck_up_to", "currency", "agreements"]
 
