@@ -237,7 +237,12 @@ class Store:
             rows = [row for part in chunks(keys) for row in self._raw_rows(query.where(Agreement.key.in_(part)))]
         else:
             rows = self._raw_rows(query)
-        frame = pd.DataFrame.from_records(rows, columns=list(query.selected_columns.keys()))
+        columns = list(query.selected_columns.keys())
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        # Built again exactly: pandas reads a column of ints with a None (an undisclosed amount) as float64,
+        # which rounds amounts above 2^53 minor units (900000000000000.01 USD would read as .00).
+        at = columns.index("amount_minor")
+        frame["amount_minor"] = pd.array([row[at] for row in rows], dtype="Int64")
         # Parties are few: their names and calendars join here rather than in SQL.
         parties = self.parties().set_index("id")
         for role in ("payer", "payee"):
@@ -249,7 +254,6 @@ class Store:
         # Sorted here, by code point, not by ORDER BY: PostgreSQL's collation would order ids differently
         # from SQLite, and outputs must be the same bytes on both.
         frame = frame.sort_values("agreement_id", kind="stable").reset_index(drop=True)
-        frame["amount_minor"] = frame["amount_minor"].astype("Int64")
         for column in ("start_date", "end_date", "announced_on"):
             frame[column] = _days(frame[column])
         return frame

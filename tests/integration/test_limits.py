@@ -105,3 +105,21 @@ def test_agreements_past_the_book_limit_are_refused(book: Ledger, tmp_path: Path
     with pytest.raises(LimitError, match="agreement amounts in USD"):
         book.import_file(agreements(tmp_path, 1, name="one_more.csv", prefix="MORE"))
     assert int(sql("SELECT count(*) FROM agreement")[0][0]) == 10
+
+
+def test_an_undisclosed_deal_beside_a_large_one_rounds_nothing(book: Ledger, tmp_path: Path) -> None:
+    """A column of amounts holding a blank once read as float64, rounding 900000000000000.01 to .00."""
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,amount_qualifier\n"
+        "BIG,cloud_commitment,Lab,Cloud,900000000000000.01,USD,2025-01-15,12,\n"
+        "HIDDEN,cloud_commitment,Lab,Other Cloud,,USD,2025-01-31,12,undisclosed\n"
+    )
+    book.import_file(path)
+    listed = book.agreements().set_index("agreement_id")
+    assert listed.loc["BIG", "amount_minor"] == 90000000000000001
+    assert listed.loc["BIG", "amount"] == Decimal("900000000000000.01")
+    assert book.schedule(by="year")["amount_minor"].sum() == 90000000000000001
+    assert book.consolidated(by="year")["amount_minor"].sum() == 90000000000000001
+    burn = book.burn(dt.date(2026, 6, 1)).set_index("agreement_id")
+    assert burn.loc["BIG", "committed"] == Decimal("900000000000000.01")
