@@ -15,13 +15,11 @@ from sqlalchemy.engine import make_url
 
 from ledger import services
 from ledger.burn.position import Position
-from ledger.config import database_url, display_url
+from ledger.config import database_url
 from ledger.db.engine import make_engine
-from ledger.db.errors import database_errors
 from ledger.db.uow import UnitOfWork
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.domain.spend import CountingRule
-from ledger.errors import ConfigurationError
 from ledger.io.charges import ChargeOptions
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
@@ -42,14 +40,7 @@ class Ledger:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
-        with database_errors(self.url):  # a dialect that SQLAlchemy cannot load
-            try:
-                self.engine = make_engine(self.url)
-            except ImportError as error:  # a driver that is not installed (postgresql+pg8000://...)
-                raise ConfigurationError(
-                    f"database URL {display_url(self.url)!r}: its driver is not installed ({error}); "
-                    "expected sqlite:///FILE or postgresql://USER@HOST[:PORT]/DB (psycopg 3)"
-                ) from None
+        self.engine = make_engine(self.url)
 
     def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
         """One transaction on this ledger; `write=True` holds the write lock (see ledger.db.engine)."""

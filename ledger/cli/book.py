@@ -105,17 +105,11 @@ def agreements(
             ]
             table = shown[columns].assign(
                 amount=[
-                    _qualified(out_.grouped_amount(a), q) if a else "undisclosed"
+                    out_.qualified_amount(out_.grouped_amount(a), q) if a else "undisclosed"
                     for a, q in zip(shown["amount"], shown["amount_qualifier"], strict=True)
                 ]
             )
             out_.render_table(table, out, title="Agreements", right=["amount"])
-
-
-def _qualified(amount: str, qualifier: str | None) -> str:
-    """An amount as reported: "up to 5,000,000,000.00" is a ceiling, not five billion."""
-    words = {"up_to": "up to", "at_least": "at least", "approximately": "about"}.get(qualifier or "")
-    return f"{words} {amount}" if words else amount
 
 
 @app.command()

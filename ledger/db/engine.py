@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ledger.config import display_url, lock_timeout
 from ledger.errors import ConfigurationError
@@ -33,11 +33,16 @@ def make_engine(url: str) -> Engine:
         raise ConfigurationError(f"database URL {display_url(url)!r}{detail}: {expected}") from None
     if parsed.get_backend_name() not in SUPPORTED:
         raise ConfigurationError(f"database URL {display_url(url)!r}: expected a SQLite or PostgreSQL URL")
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": lock_timeout()})
-        _make_sqlite_transactional(engine)
-    else:
-        engine = create_engine(parsed)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": lock_timeout()})
+            _make_sqlite_transactional(engine)
+        else:
+            engine = create_engine(parsed)
+    except (ImportError, NoSuchModuleError) as error:  # a driver that is not installed (postgresql+pg8000://)
+        raise ConfigurationError(
+            f"database URL {display_url(url)!r}: its driver is not installed ({error}); {expected} (psycopg 3)"
+        ) from None
     return engine
 
 

@@ -361,18 +361,6 @@ class Store:
         self._run(delete(Drawdown))
         self.insert_frame(Drawdown, frame)
 
-    def drawdowns_frame(self) -> pd.DataFrame:
-        """agreement_id (key), kind, month, amount_minor, sub_minor of every stored draw-down."""
-        query = (
-            select(Agreement.key, Drawdown.kind, Consumption.month, Drawdown.amount_minor, Drawdown.sub_minor)
-            .join(Agreement, Agreement.id == Drawdown.agreement_id)
-            .join(Consumption, Consumption.id == Drawdown.consumption_id)
-        )
-        columns = ["agreement_id", "kind", "month", "amount_minor", "sub_minor"]
-        frame = pd.DataFrame(self._raw_rows(query), columns=columns)
-        frame["month"] = pd.to_datetime(frame["month"]).dt.date
-        return frame
-
     def has_consumption(self) -> bool:
         return self._run(select(Consumption.id).limit(1)).first() is not None
 

@@ -15,7 +15,7 @@ from ledger.burn.position import CommitmentTerms, PeriodPosition, Position, posi
 from ledger.domain.dates import ONE_DAY
 from ledger.domain.money import format_minor
 from ledger.domain.spend import format_pico, pico_per_minor
-from ledger.render.output import percent
+from ledger.render.output import QUALIFIER_WORDS, percent
 
 BURN_COLUMNS = [
     "agreement_id", "payer", "payee", "currency", "start_date", "end_date", "status", "committed",
@@ -186,9 +186,6 @@ def _spend_parts(t: CommitmentTerms) -> list[tuple[str, str, str | None, dt.date
     return parts
 
 
-_QUALIFIED = {"approximately": "approximately", "up_to": "up to", "at_least": "at least"}
-
-
 def _focus_row(
     t: CommitmentTerms,
     commitment_id: str,
@@ -202,7 +199,7 @@ def _focus_row(
     what = (
         f"capacity usage commitment of {t.quantity} {t.unit}" if kind == "Usage" else f"{kind.lower()} spend commitment"
     )
-    qualifier = _QUALIFIED.get(t.qualifier)
+    qualifier = QUALIFIER_WORDS.get(t.qualifier or "")
     description = f"{t.description or t.key}: {what}, {note}" + (
         f" (amount reported as {qualifier})" if qualifier else ""
     )

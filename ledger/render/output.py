@@ -27,6 +27,16 @@ ADJUSTMENT_CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+# How an amount's qualifier reads beside it, in tables and in the FOCUS export's descriptions.
+QUALIFIER_WORDS = {"approximately": "approximately", "up_to": "up to", "at_least": "at least"}
+
+
+def qualified_amount(amount: str, qualifier: str | None) -> str:
+    """An amount as reported: "up to 5,000,000,000.00" is a ceiling, not five billion."""
+    words = QUALIFIER_WORDS.get(qualifier or "")
+    return f"{words} {amount}" if words else amount
+
+
 def amount_text(minor: pd.Series, currency: pd.Series) -> np.ndarray:
     """Minor units -> decimal text with each row's currency digits (no separators, no exponent)."""
     minor_values = minor_array(minor.to_numpy())  # a float here would print rounded cents: refused

@@ -106,14 +106,8 @@ def edges_frame(edges: dict[tuple[str, str, str], Edge]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns)
 
 
-def save_flows(uow_factory: UnitOfWorkFactory, analysis: FlowAnalysis) -> None:
-    """Store the analysis in flow_edge, flow_cycle and flow_cycle_edge (one transaction) for SQL users."""
-    with uow_factory(write=True) as uow:
-        _store_flows(uow.store, analysis)
-        uow.commit()
-
-
 def _store_flows(store: Store, analysis: FlowAnalysis) -> None:
+    """Store the analysis in flow_edge, flow_cycle and flow_cycle_edge for SQL users."""
     edges = edges_frame(analysis.edges).drop(columns="kinds")
     cycles = cycles_frame(analysis.cycles).rename(columns={"cycle": "label"})
     cycles.insert(0, "id", range(1, len(cycles) + 1))

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,8 +29,7 @@ from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Party, PartyKind
 from ledger.domain.calendars import Grain
 from ledger.domain.chains import parent_chain
-from ledger.domain.money import MAX_TOTAL_MINOR, total_limit_text
-from ledger.errors import InputError, InputProblem, LimitError, NotFoundError
+from ledger.errors import InputError, InputProblem, NotFoundError
 from ledger.io.batch import BATCH_COLUMNS, AgreementBatch
 from ledger.io.readers import LedgerFile, read_ledger_file
 from ledger.io.records import Located
@@ -38,7 +37,9 @@ from ledger.perf import no_cyclic_gc
 from ledger.progress import Progress, silent
 from ledger.schedule.kernel import amortize
 from ledger.schedule.schedules import has_schedule, periods_for, slice_arrays
+from ledger.services.limits import refuse_past_book_limit
 from ledger.services.reconciliation import refresh_adjustments
+from ledger.services.spend import refresh_drawdowns
 
 
 @dataclass
@@ -90,12 +91,13 @@ def init_schema(engine: Engine) -> tuple[str | None, str]:
 def refresh_derived(uow_factory: UnitOfWorkFactory) -> None:
     """Recompute what the ledger derives from its records (adjustments, draw-downs), in one transaction."""
     with uow_factory(write=True) as uow:
-        refresh_adjustments(uow.store)
-        if uow.store.has_consumption():
-            from ledger.services.spend import refresh_drawdowns
-
-            refresh_drawdowns(uow.store)
+        refresh_derived_in(uow.store)
         uow.commit()
+
+
+def refresh_derived_in(store: Store) -> tuple[int, int]:
+    """`refresh_derived` inside the caller's unit of work: (adjustments written, draw-downs written)."""
+    return refresh_adjustments(store), refresh_drawdowns(store)
 
 
 # -- import and seed ------------------------------------------------------------
@@ -138,24 +140,10 @@ def import_files(
             progress("Consolidating relations", None)
             summary.adjustments_written = refresh_adjustments(uow.store)
         changed = summary.agreements_created or summary.agreements_updated
-        if (changed or summary.parties_created or summary.parties_updated) and uow.store.has_consumption():
-            from ledger.services.spend import refresh_drawdowns  # commitments or party groups changed
-
+        if changed or summary.parties_created or summary.parties_updated:  # commitments or party groups changed
             refresh_drawdowns(uow.store)
         uow.commit()
     return summary
-
-
-def refuse_past_book_limit(store: Store, table: Literal["agreement", "consumption"]) -> None:
-    """Refuse a write that takes the book's total of commitments or of charges in one currency past
-    MAX_TOTAL_MINOR: below it, every sum the ledger computes from a part of the book is exact in 64 bits."""
-    over = store.currencies_over(table, MAX_TOTAL_MINOR)
-    if over:
-        what = "agreement amounts" if table == "agreement" else "charges"
-        raise LimitError(
-            f"the ledger's {what} in {over[0]} would total more than {total_limit_text(over[0])}, "
-            "the limit of one sum (see the README, Limits); nothing was written"
-        )
 
 
 def seed(

@@ -23,10 +23,9 @@ from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.chains import parent_chain
 from ledger.errors import DomainError, NotFoundError, shown
 from ledger.io.limits import NAME
-from ledger.services.reconciliation import refresh_adjustments
+from ledger.services.importing import refresh_derived_in
 from ledger.services.schedules import _unknown as unknown_name  # the one 'did you mean' rule of the ledger
 from ledger.services.schedules import party_groups
-from ledger.services.spend import refresh_drawdowns
 
 SHOWN = 5  # agreements named in a refusal; the rest are counted
 PARTY_COLUMNS = ["name", "kind", "parent", "ultimate_parent", "aliases", "fiscal_year_end_month", "notes"]
@@ -219,10 +218,8 @@ def _listing(keys: Iterable[str]) -> str:
 
 def _refresh(store: Store, summary: MergeSummary) -> MergeSummary:
     """Recompute what depends on who the parties are, as an import does after its parties change."""
-    adjustments = refresh_adjustments(store)  # relation rules compare payers and payees
-    drawdowns = 0
-    if store.has_consumption():  # charges and commitments match by parent company
-        drawdowns = refresh_drawdowns(store)
+    # relation rules compare payers and payees; charges and commitments match by parent company
+    adjustments, drawdowns = refresh_derived_in(store)
     flows = store.has_flows()
     if flows:  # stored by `ledger cycles` with its own options, which are not recorded: cleared, not guessed
         store.replace_flows(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())

@@ -28,7 +28,7 @@ from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
 from ledger.reconcile.consolidate import Consolidation, RelationPlan
-from ledger.services.importing import refuse_past_book_limit
+from ledger.services.limits import refuse_past_book_limit
 from ledger.services.reconciliation import consolidation_of
 from ledger.services.schedules import party_groups
 

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from ledger.api import Ledger
 from ledger.db.engine import make_engine
-from ledger.services.flows import FlowRequest, analyse_flows, save_flows
+from ledger.services import flows
+from ledger.services.flows import FlowRequest, analyse_flows
 
 B = 100 * 10**9
 
@@ -55,7 +56,7 @@ def test_as_of_and_year_filters(book: Ledger) -> None:
 
 def test_saved_flows_answer_sql(book: Ledger) -> None:
     book.seed(founding_example_only=True)
-    save_flows(book.unit_of_work, analyse_flows(book.unit_of_work))
+    flows.cycles(book.unit_of_work, save=True)
     engine = make_engine(book.url)
     with engine.connect() as connection:
         cycles = connection.execute(text("SELECT label, bottleneck_minor, basis FROM flow_cycle")).all()

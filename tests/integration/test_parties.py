@@ -219,18 +219,18 @@ def test_a_failure_after_the_writes_rolls_everything_back(
 ) -> None:
     import ledger.services.parties
 
-    def broken(*_: object, **__: object) -> int:
+    def broken(*_: object, **__: object) -> tuple[int, int]:
         raise RuntimeError("the disk is full")
 
     before = snapshot(sql)
-    monkeypatch.setattr(ledger.services.parties, "refresh_drawdowns", broken)
+    monkeypatch.setattr(ledger.services.parties, "refresh_derived_in", broken)
     with pytest.raises(RuntimeError):
         loaded.merge_parties("CC", "Cloudco")
     assert snapshot(sql) == before
 
 
 def test_the_stored_cycles_are_cleared(loaded: Ledger, sql: Any) -> None:
-    flows.save_flows(loaded.unit_of_work, flows.analyse_flows(loaded.unit_of_work))
+    flows.cycles(loaded.unit_of_work, save=True)
     assert ("CC", "Chipco", "USD") in sql(SNAPSHOT["flow_edge"])
     summary = loaded.merge_parties("CC", "Cloudco")
     assert summary.flows_cleared and summary.describe().endswith("; stored cycles cleared (run ledger cycles again)")
