@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import asbool
 
 from ledger import services
 from ledger.burn.position import Position
@@ -251,15 +252,11 @@ def sqlite_file(url: str | None = None) -> Path | None:
     except Exception:  # an unparsable URL names no file; opening it reports the error
         return None
     database = parsed.database
-    if database and database.startswith("file:") and _truthy(parsed.query.get("uri")):
+    if database and database.startswith("file:") and asbool(parsed.query.get("uri")):
         database = unquote(urlsplit(database).path)
     if not database or database == ":memory:":
         return None
     return Path(database)
-
-
-def _truthy(value: object) -> bool:
-    return str(value).lower() in ("1", "true", "t", "yes", "y", "on")  # as SQLAlchemy's asbool reads `uri`
 
 
 def _with_decimals(frame: pd.DataFrame, decimals: bool = True) -> pd.DataFrame:
