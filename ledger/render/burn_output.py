@@ -201,7 +201,7 @@ def _focus_row(
     )
     qualifier = QUALIFIER_WORDS.get(t.qualifier or "")
     description = f"{t.description or t.key}: {what}, {note}" + (
-        f" (amount reported as {qualifier})" if qualifier else ""
+        f" (the amount reported is {qualifier} this)" if qualifier else ""
     )
     category = "Usage" if kind == "Usage" else "Spend"
     quantity, unit = (t.quantity, t.unit) if kind == "Usage" else (None, None)

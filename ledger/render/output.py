@@ -28,7 +28,7 @@ ADJUSTMENT_CSV_COLUMNS = [
 
 
 # How an amount's qualifier reads beside it, in tables and in the FOCUS export's descriptions.
-QUALIFIER_WORDS = {"approximately": "approximately", "up_to": "up to", "at_least": "at least"}
+QUALIFIER_WORDS = {"approximately": "about", "up_to": "up to", "at_least": "at least"}
 
 
 def qualified_amount(amount: str, qualifier: str | None) -> str:
