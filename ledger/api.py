@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -14,22 +16,27 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 from sqlalchemy.util import asbool
 
-from ledger import services
+from ledger import config, services
 from ledger.burn.position import Position
 from ledger.config import database_url
 from ledger.db.engine import make_engine
-from ledger.db.uow import UnitOfWork
+from ledger.db.uow import UnitOfWork, UnitOfWorkFactory
+from ledger.domain.agreements import Kind
 from ledger.domain.calendars import FiscalCalendar, Grain
+from ledger.domain.history import Entity, Known, Provenance, parse_moment
 from ledger.domain.spend import CountingRule
 from ledger.io.charges import ChargeOptions
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
 from ledger.render import burn_output
 from ledger.render.output import amount_decimal
-from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest, spend
+from ledger.services import FiscalChoice, ImportSummary, ScheduleRequest, corrections, spend, timetravel
 from ledger.services import flows as flow_use_cases
+from ledger.services import history as history_use_cases
 from ledger.services import parties as party_use_cases
+from ledger.services.corrections import CorrectionSummary
 from ledger.services.flows import FlowAnalysis, FlowRequest
+from ledger.services.history import RecordState
 
 __all__ = ["FlowAnalysis", "FlowRequest", "Ledger", "findings_frame", "fiscal_choice", "sqlite_file"]
 from ledger.services.parties import MergeSummary
@@ -39,9 +46,15 @@ from ledger.services.spend import IngestSummary
 class Ledger:
     """A ledger database (SQLite file or PostgreSQL). Use as a context manager, or call close()."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, author: str | None = None) -> None:
+        """`author`: who the history records as making this ledger's changes (else $LEDGER_AUTHOR, else the
+        OS user)."""
         self.url = database_url(url)
         self.engine = make_engine(self.url)
+        self.author = config.author(author)
+
+    def _provenance(self, reason: str | None = None) -> Provenance:
+        return Provenance(self.author, reason.strip() or None if reason is not None else None)
 
     def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
         """One transaction on this ledger; `write=True` holds the write lock (see ledger.db.engine)."""
@@ -50,18 +63,26 @@ class Ledger:
     def init(self) -> tuple[str | None, str]:
         """Create or upgrade the schema; returns (revision before, revision after). After an upgrade the
         derived tables (adjustments, draw-downs) are recomputed with the new revision's rules."""
-        before, after = services.init_schema(self.engine)
+        before, after = services.init_schema(self.engine, self._provenance())
         if before is not None and before != after:
             services.refresh_derived(self.unit_of_work)
         return before, after
 
-    def seed(self, progress: Progress = silent, *, founding_example_only: bool = False) -> ImportSummary:
+    def seed(
+        self, progress: Progress = silent, *, founding_example_only: bool = False, reason: str | None = None
+    ) -> ImportSummary:
         """Load the bundled seeds (or only the parties and the founding example); loading twice changes nothing."""
-        return services.seed(self.unit_of_work, progress, founding_example_only=founding_example_only)
+        return services.seed(
+            self.unit_of_work,
+            progress,
+            founding_example_only=founding_example_only,
+            provenance=self._provenance(reason),
+        )
 
-    def import_file(self, *paths: Path | str, progress: Progress = silent) -> ImportSummary:
-        """Import CSV or YAML files in one transaction (a bad file writes nothing)."""
-        return services.import_files(self.unit_of_work, paths, progress)
+    def import_file(self, *paths: Path | str, progress: Progress = silent, reason: str | None = None) -> ImportSummary:
+        """Import CSV or YAML files in one transaction (a bad file writes nothing). Each record created or
+        changed gets a history entry with this ledger's author, `reason`, and its file, line and SHA-256."""
+        return services.import_files(self.unit_of_work, paths, progress, self._provenance(reason))
 
     def schedule(
         self,
@@ -72,6 +93,7 @@ class Ledger:
         fiscal_calendar: str | FiscalCalendar = "payer",
         *,
         decimals: bool = True,
+        known_as_of: Moment | None = None,
     ) -> pd.DataFrame:
         """Schedule lines with exact amounts: `amount_minor` (int64) and `amount` (Decimal).
 
@@ -80,7 +102,8 @@ class Ledger:
         faster for millions of lines; amount_minor and currency are exact).
         """
         request = ScheduleRequest(Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar))
-        return _with_decimals(services.schedule(self.unit_of_work, request), decimals)
+        with self._book(known_as_of) as book:
+            return _with_decimals(services.schedule(book, request), decimals)
 
     def consolidated(
         self,
@@ -94,6 +117,7 @@ class Ledger:
         include_proposed: bool = False,
         *,
         decimals: bool = True,
+        known_as_of: Moment | None = None,
     ) -> pd.DataFrame:
         """The consolidated schedule: relations applied, nothing counted twice, cancelled and (unless
         include_proposed) proposed deals left out.
@@ -107,7 +131,8 @@ class Ledger:
             Grain(by), tuple(agreements), payer, payee, fiscal_choice(fiscal_calendar), rollup, by_agreement,
             include_proposed,
         )  # fmt: skip
-        return _with_decimals(services.consolidated_schedule(self.unit_of_work, request), decimals)
+        with self._book(known_as_of) as book:
+            return _with_decimals(services.consolidated_schedule(book, request), decimals)
 
     def adjustments(
         self, by: Grain | str = Grain.YEAR, fiscal_calendar: str | FiscalCalendar = "payer", *, decimals: bool = True
@@ -119,9 +144,10 @@ class Ledger:
         frame = services.adjustments(self.unit_of_work, Grain(by), fiscal_choice(fiscal_calendar))
         return _with_decimals(frame, decimals)
 
-    def reconcile(self) -> list[Finding]:
+    def reconcile(self, *, known_as_of: Moment | None = None) -> list[Finding]:
         """Every reconciliation finding, errors first (see Finding.as_json for the JSON shape)."""
-        return services.reconcile(self.unit_of_work)
+        with self._book(known_as_of) as book:
+            return services.reconcile(book)
 
     def founding_example(self) -> list[str]:
         """The agreement ids of the founding example (the 27 Feb 2026 report the ledger was built around;
@@ -136,6 +162,7 @@ class Ledger:
         *,
         include_proposed: bool = False,
         save: bool | None = None,
+        known_as_of: Moment | None = None,
     ) -> FlowAnalysis:
         """Cyclic financing between parent companies, with the options of `ledger cycles`: the flow edges
         (`edges`), every loop of at most `max_length` parties (`cycles`, with bottlenecks), round trips
@@ -147,11 +174,15 @@ class Ledger:
         `save=False` never writes (a read, fine on a read-only database); `save=True` always stores.
         """
         request = FlowRequest(max_length, as_of, year, include_proposed)
+        if known_as_of is not None:  # the book as it was is read, never stored
+            with self._book(known_as_of) as book:
+                return flow_use_cases.cycles(book, request, save=False)
         return flow_use_cases.cycles(self.unit_of_work, request, save=save)
 
-    def agreements(self) -> pd.DataFrame:
+    def agreements(self, *, known_as_of: Moment | None = None) -> pd.DataFrame:
         """Every agreement: parties, amount (minor units and Decimal), term, profile, status."""
-        frame = services.agreements(self.unit_of_work)
+        with self._book(known_as_of) as book:
+            frame = services.agreements(book)
         disclosed = frame["amount_minor"].notna()
         frame["amount"] = None
         frame.loc[disclosed, "amount"] = pd.Series(
@@ -169,42 +200,64 @@ class Ledger:
         payee: str | None = None,
         rule: CountingRule | None = None,
         progress: Progress = silent,
+        reason: str | None = None,
     ) -> IngestSummary:
         """Load a billing file (FOCUS or the simple charge CSV), summed to months, in one transaction.
 
         The same file a second time changes nothing; a bad row refuses the whole file (InputError).
         """
         options = ChargeOptions(format, payer, payee, rule or CountingRule())
-        return spend.ingest(self.unit_of_work, path, options, progress)
+        return spend.ingest(self.unit_of_work, path, options, progress, self._provenance(reason))
 
     def positions(
-        self, as_of: dt.date | None = None, agreements: Sequence[str] = (), *, include_proposed: bool = False
+        self,
+        as_of: dt.date | None = None,
+        agreements: Sequence[str] = (),
+        *,
+        include_proposed: bool = False,
+        known_as_of: Moment | None = None,
     ) -> list[Position]:
         """Each commitment's burn position on `as_of` (default today), with its periods. Cancelled ones are
         listed with nothing due; proposed ones only with include_proposed."""
         day = as_of or dt.date.today()
-        return spend.burn(self.unit_of_work, day, tuple(agreements), include_proposed=include_proposed)
+        with self._book(known_as_of) as book:
+            return spend.burn(book, day, tuple(agreements), include_proposed=include_proposed)
 
     def burn(
-        self, as_of: dt.date | None = None, agreements: Sequence[str] = (), *, include_proposed: bool = False
+        self,
+        as_of: dt.date | None = None,
+        agreements: Sequence[str] = (),
+        *,
+        include_proposed: bool = False,
+        known_as_of: Moment | None = None,
     ) -> pd.DataFrame:
         """One row per commitment: committed, expected to date, consumed, remaining, run-rates, projected
         shortfall or overage, met_on (money as exact Decimal; see the README for each definition)."""
-        frame = burn_output.positions_frame(self.positions(as_of, agreements, include_proposed=include_proposed))
+        frame = burn_output.positions_frame(
+            self.positions(as_of, agreements, include_proposed=include_proposed, known_as_of=known_as_of)
+        )
         return _decimals(frame, burn_output.MONEY_COLUMNS)
 
     def burn_periods(
-        self, as_of: dt.date | None = None, agreements: Sequence[str] = (), *, include_proposed: bool = False
+        self,
+        as_of: dt.date | None = None,
+        agreements: Sequence[str] = (),
+        *,
+        include_proposed: bool = False,
+        known_as_of: Moment | None = None,
     ) -> pd.DataFrame:
         """One row per contract year and minimum period of each commitment, each with the figures of a
         commitment of its required amount (expected, consumed, remaining, run-rates, shortfall) and its gap."""
-        frame = burn_output.periods_frame(self.positions(as_of, agreements, include_proposed=include_proposed))
+        frame = burn_output.periods_frame(
+            self.positions(as_of, agreements, include_proposed=include_proposed, known_as_of=known_as_of)
+        )
         return _decimals(frame, burn_output.PERIOD_MONEY_COLUMNS)
 
-    def focus_commitments(self, *, include_proposed: bool = False) -> pd.DataFrame:
+    def focus_commitments(self, *, include_proposed: bool = False, known_as_of: Moment | None = None) -> pd.DataFrame:
         """The commitments in the FOCUS 1.3 Contract Commitment dataset shape (text columns); cancelled and
         (unless include_proposed) proposed deals are left out."""
-        return burn_output.focus_commitments(spend.commitments(self.unit_of_work, include_proposed=include_proposed))
+        with self._book(known_as_of) as book:
+            return burn_output.focus_commitments(spend.commitments(book, include_proposed=include_proposed))
 
     def parties(self) -> pd.DataFrame:
         """Every party by name: kind, parent, ultimate_parent (what burn and cycles roll up to), aliases
@@ -212,7 +265,7 @@ class Ledger:
         return party_use_cases.parties(self.unit_of_work)
 
     def merge_parties(
-        self, from_name: str, into_name: str, *, dry_run: bool = False, create: bool = False
+        self, from_name: str, into_name: str, *, dry_run: bool = False, create: bool = False, reason: str | None = None
     ) -> MergeSummary:
         """Fold party `from_name` into party `into_name` in one transaction: its agreements, valuations,
         billed consumption, subsidiaries and aliases move to `into_name`, its name becomes an alias of
@@ -221,7 +274,76 @@ class Ledger:
         name is unknown, both name one party, or a party would pay itself or be its own parent.
         `dry_run=True` checks and counts, and writes nothing. `create=True` renames `from_name` to an
         `into_name` that is not a party yet (keeping `from_name` as its alias)."""
-        return party_use_cases.merge_parties(self.unit_of_work, from_name, into_name, dry_run=dry_run, create=create)
+        return party_use_cases.merge_parties(
+            self.unit_of_work, from_name, into_name, dry_run=dry_run, create=create, provenance=self._provenance(reason)
+        )
+
+    # -- the book of record --------------------------------------------------------
+
+    def history(
+        self, keys: Sequence[str] = (), *, since: Moment | None = None, entity: str | None = None
+    ) -> pd.DataFrame:
+        """The history, newest first: one row per change (id, recorded_at, entity, key, action, author,
+        reason, source, sha256, changes as {field: [old, new]}, record as it stood after the change).
+        `keys`: only these records (agreement or valuation ids, party names, billing files' SHA-256);
+        `since`: only changes recorded at or after that moment; `entity`: agreement, party, valuation or
+        billing_file."""
+        moment = None if since is None else moment_of(since)
+        return history_use_cases.history(self.unit_of_work, keys, moment, None if entity is None else Entity(entity))
+
+    def show(self, key: str, *, as_of: dt.date | None = None, known_as_of: Moment | None = None) -> RecordView:
+        """Everything about one record (an agreement, else a valuation, a party or a billing file): its
+        fields as the importer reads them, whether it is in the book, void or deleted, and its history;
+        for an agreement in the book also the relations to it, its yearly schedule, its consolidation
+        adjustments and (a commitment) its burn position on `as_of` (default today)."""
+        at = None if known_as_of is None else moment_of(known_as_of)
+        state = history_use_cases.record_state(self.unit_of_work, key, at)
+        history = self.history([key], entity=state.entity.value)
+        if isinstance(at, int):
+            history = history[history["id"] <= at]
+        elif at is not None:
+            history = history[history["recorded_at"] <= at.isoformat(timespec="microseconds").replace("+00:00", "Z")]
+        view = RecordView(state, history.reset_index(drop=True))
+        if state.entity is not Entity.AGREEMENT or state.state != "in the book" or state.record is None:
+            return view
+        with self._book(known_as_of) as book:
+            view.incoming = history_use_cases.incoming_relations(book, key)
+            request = ScheduleRequest(Grain.YEAR, (key,), None, None, "payer")
+            view.schedule = _with_decimals(services.schedule(book, request))
+            adjustments = services.adjustments(book, Grain.YEAR, "payer")
+            view.adjustments = _with_decimals(adjustments[adjustments["agreement_id"] == key].reset_index(drop=True))
+            if state.record.get("kind") in (Kind.CLOUD_COMMITMENT.value, Kind.CHIP_AGREEMENT.value):
+                found = spend.burn(book, as_of or dt.date.today(), (), include_proposed=True)
+                view.position = next((p for p in found if p.terms.key == key), None)
+        return view
+
+    def void(self, *keys: str, reason: str) -> CorrectionSummary:
+        """Take agreements or valuations out of the book as mistakes (kept in the history; `restore` takes a
+        void back). Refused for a record another one refers to, unless it is voided too."""
+        return corrections.void(self.unit_of_work, keys, self._provenance(reason))
+
+    def restore(self, *keys: str, reason: str | None = None) -> CorrectionSummary:
+        """Put voided agreements or valuations back in the book as they were."""
+        return corrections.restore(self.unit_of_work, keys, self._provenance(reason))
+
+    def delete(self, *keys: str, reason: str | None = None) -> CorrectionSummary:
+        """Remove agreements or valuations for good, leaving a tombstone in the history; refused for a record
+        something refers to."""
+        return corrections.delete(self.unit_of_work, keys, self._provenance(reason))
+
+    def uningest(self, which: Path | str, *, reason: str) -> CorrectionSummary:
+        """Withdraw one billing file (by path, SHA-256 or id): its charges leave burn and the commitments
+        are drawn down again; ingesting it again later loads it anew."""
+        return corrections.uningest(self.unit_of_work, str(which), self._provenance(reason))
+
+    @contextmanager
+    def _book(self, known_as_of: Moment | None) -> Iterator[UnitOfWorkFactory]:
+        """The book now, or as it stood at `known_as_of` (rebuilt from the history)."""
+        if known_as_of is None:
+            yield self.unit_of_work
+            return
+        with timetravel.book_as_of(self.unit_of_work, moment_of(known_as_of)) as book:
+            yield book
 
     def close(self) -> None:
         self.engine.dispose()
@@ -233,6 +355,35 @@ class Ledger:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+@dataclass
+class RecordView:
+    """What `Ledger.show` returns: the record's state (`state.record`, `state.state`), its history (newest
+    first), and for an agreement in the book the agreements relating to it (`incoming`: agreement,
+    relation kind), its yearly schedule, its adjustments and, for a commitment, its burn position."""
+
+    state: RecordState
+    history: pd.DataFrame
+    incoming: list[tuple[str, str]] = field(default_factory=list)
+    schedule: pd.DataFrame | None = None
+    adjustments: pd.DataFrame | None = None
+    position: Position | None = None
+
+
+Moment = dt.datetime | dt.date | int | str  # --known-as-of: a date-time, a date (its end), an entry id, or text
+
+
+def moment_of(value: Moment) -> Known:
+    """A moment as the history compares it: aware UTC (a naive date-time is UTC; a date is its last instant),
+    or a history entry's id (an int, or "#N" text): the book just after that change."""
+    if isinstance(value, str):
+        return parse_moment(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return dt.datetime.combine(value, dt.time.max, tzinfo=dt.UTC)
 
 
 def findings_frame(findings: Sequence[Finding]) -> pd.DataFrame:

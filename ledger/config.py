@@ -46,3 +46,19 @@ def lock_timeout() -> float:
 
         raise ConfigurationError(f"{ENV_LOCK_TIMEOUT}={text!r}: expected a number of seconds between 0 and 86400")
     return seconds
+
+
+ENV_AUTHOR = "LEDGER_AUTHOR"
+
+
+def author(explicit: str | None = None) -> str:
+    """Who the history records as making a change: --author, else LEDGER_AUTHOR, else the OS user."""
+    for candidate in (explicit, os.environ.get(ENV_AUTHOR)):
+        if candidate is not None and candidate.strip():
+            return candidate.strip()
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"

@@ -8,13 +8,22 @@ from __future__ import annotations
 import sys
 
 # isort: off
-from ledger.cli import book, schedules, flows, spend, parties  # registered in this order: the order of --help
+from ledger.cli import book, schedules, flows, spend, record, parties  # registered in this order: the order of --help
 
 # isort: on
 from ledger.cli.common import app, say
 from ledger.errors import LedgerError
 
-__all__ = ["app", "book", "flows", "main", "parties", "schedules", "spend"]  # the modules register their commands
+__all__ = [
+    "app",
+    "book",
+    "flows",
+    "main",
+    "parties",
+    "record",
+    "schedules",
+    "spend",
+]  # the modules register their commands
 
 
 def main() -> None:

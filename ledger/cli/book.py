@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 
 from ledger.cli.common import (
+    AUTHOR_OPTION,
     FORMATS,
     OUTPUT_OPTION,
     RAW_CSV_OPTION,
+    REASON_OPTION,
     State,
     app,
     check_output,
@@ -42,12 +44,14 @@ def seed(
         bool,
         typer.Option("--founding-example", help="Load only the parties and the founding example (27 Feb 2026 report)."),
     ] = False,
+    author: Annotated[str | None, AUTHOR_OPTION] = None,
+    reason: Annotated[str | None, REASON_OPTION] = None,
 ) -> None:
     """Load the bundled seeds: the founding example and the publicly reported deals, with sources."""
     stage, stop = progress_bars()
     try:
-        with open_ledger() as book:
-            summary = book.seed(progress=stage, founding_example_only=founding_example)
+        with open_ledger(author) as book:
+            summary = book.seed(progress=stage, founding_example_only=founding_example, reason=reason)
     finally:
         stop()
     say(f"seeded {display_url(book.url)}: {summary.describe()}")
@@ -56,6 +60,8 @@ def seed(
 @app.command("import")
 def import_(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="CSV or YAML files of agreements.")],
+    author: Annotated[str | None, AUTHOR_OPTION] = None,
+    reason: Annotated[str | None, REASON_OPTION] = None,
 ) -> None:
     """Import agreements (CSV or YAML) in one transaction: one bad row and nothing is written.
 
@@ -63,12 +69,13 @@ def import_(
     start_date, and term_months or end_date (inclusive); optional profile,
     basis, resource, amount_qualifier, relation_to, relation_kind,
     source_url, notes and more (see the README). Unknown parties are created.
-    Re-importing an agreement updates it; unchanged agreements are left alone.
+    Re-importing an agreement updates it, and the history keeps what it was (`ledger history ID`);
+    unchanged agreements are left alone.
     """
     stage, stop = progress_bars()
     try:
-        with open_ledger() as book:
-            summary = book.import_file(*files, progress=stage)
+        with open_ledger(author) as book:
+            summary = book.import_file(*files, progress=stage, reason=reason)
     finally:
         stop()
     say(f"imported {', '.join(map(str, files))}: {summary.describe()}")

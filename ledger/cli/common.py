@@ -66,10 +66,10 @@ def main_options(
     State.url = db
 
 
-def open_ledger() -> Ledger:
+def open_ledger(author: str | None = None) -> Ledger:
     from ledger.api import Ledger
 
-    return Ledger(State.url)
+    return Ledger(State.url, author=author)
 
 
 def check_output(path: Path | None) -> Path | None:
@@ -151,6 +151,32 @@ FISCAL_OPTION = typer.Option(
     "--fiscal-calendar",
     metavar="WHOSE",
     help="For --by fiscal-year: 'payer', 'payee', or a calendar such as 'jun' or '52-53:jan:sun:last'.",
+)
+
+
+AUTHOR_OPTION = typer.Option(
+    "--author", metavar="NAME", help="Who makes this change, for the history (else $LEDGER_AUTHOR, else your OS user)."
+)
+REASON_OPTION = typer.Option("--reason", metavar="TEXT", help="Why, for the history.")
+
+
+def _moment(value: str | None) -> str | None:
+    if value is not None:
+        from ledger.domain.history import parse_moment
+
+        try:
+            parse_moment(value)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    return value
+
+
+KNOWN_AS_OF_OPTION = typer.Option(
+    "--known-as-of",
+    metavar="WHEN",
+    callback=_moment,
+    help="The answer the ledger would have given then, from its history: an ISO date (its end) or date-time "
+    "(UTC unless it has an offset), such as 2026-11-30 or 2026-11-30T17:00:00Z.",
 )
 
 

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from ledger.cli.common import (
+    KNOWN_AS_OF_OPTION,
     OUTPUT_OPTION,
     PROPOSED_OPTION,
     RAW_CSV_OPTION,
@@ -34,6 +35,7 @@ def cycles(
     ] = None,
     year: Annotated[int | None, typer.Option("--year", metavar="YYYY", help="Only money scheduled in YYYY.")] = None,
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
+    known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     fmt_name: Annotated[
         str, typer.Option("--format", "-f", help="table, csv, json, dot, png or svg.", metavar="FORMAT")
     ] = "table",
@@ -42,8 +44,8 @@ def cycles(
 ) -> None:
     """Find the loops of investment and spend between parent companies (cyclic financing), with their
     bottlenecks, the share of investments that come back as committed spend, and how much of each
-    supplier's backlog its own investments fund. Without --as-of and --year, also stores the result in
-    the flow_edge, flow_cycle and flow_cycle_edge tables for SQL."""
+    supplier's backlog its own investments fund. Without --as-of, --year, --include-proposed and
+    --known-as-of, also stores the result in the flow_edge, flow_cycle and flow_cycle_edge tables for SQL."""
     from ledger.api import FlowRequest
 
     fmt = choice("--format", fmt_name, CYCLE_FORMATS)
@@ -60,7 +62,7 @@ def cycles(
             raise typer.BadParameter(f"a file ending in .{fmt}", param_hint="--output")
         check_output(picture)
     with open_ledger() as book:
-        analysis = book.cycles(max_length, day, year, include_proposed=include_proposed)  # saved when whole
+        analysis = book.cycles(max_length, day, year, include_proposed=include_proposed, known_as_of=known_as_of)
     if fmt in ("png", "svg"):
         from ledger.render.files import atomic_path
         from ledger.render.graphs import draw

@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 
 from ledger.cli.common import (
+    AUTHOR_OPTION,
     FORMAT_OPTION,
     FORMATS,
     GROUP_SETTINGS,
     OUTPUT_OPTION,
     RAW_CSV_OPTION,
+    REASON_OPTION,
     app,
     choice,
     open_ledger,
@@ -72,6 +74,8 @@ def merge(
         bool,
         typer.Option("--create", help="If INTO is not a party yet, rename FROM to INTO (FROM stays its alias)."),
     ] = False,
+    author: Annotated[str | None, AUTHOR_OPTION] = None,
+    reason: Annotated[str | None, REASON_OPTION] = None,
 ) -> None:
     """Fold party FROM into party INTO, in one transaction: FROM's agreements (as payer or payee),
     valuations, billed consumption, subsidiaries and aliases move to INTO, FROM's name becomes an alias
@@ -85,6 +89,6 @@ def merge(
     created a party AWS that the seeds declare as an alias of Amazon Web Services (--create: the seeds
     have not been loaded, so Amazon Web Services is not a party yet; AWS is renamed to it).
     """
-    with open_ledger() as book:
-        summary = book.merge_parties(from_name, into_name, dry_run=dry_run, create=create)
+    with open_ledger(author) as book:
+        summary = book.merge_parties(from_name, into_name, dry_run=dry_run, create=create, reason=reason)
     say(summary.describe())

@@ -12,6 +12,7 @@ from ledger.cli.common import (
     FORMAT_OPTION,
     FORMATS,
     GRAINS,
+    KNOWN_AS_OF_OPTION,
     OUTPUT_OPTION,
     PROPOSED_OPTION,
     RAW_CSV_OPTION,
@@ -52,6 +53,7 @@ def schedule(
         bool, typer.Option("--by-agreement", help="With --consolidated: one line per agreement, with its contract.")
     ] = False,
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
+    known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
@@ -75,11 +77,11 @@ def schedule(
         if consolidated:
             frame = book.consolidated(
                 grain, agreement or (), payer, payee, fiscal, rollup=rollup, by_agreement=by_agreement,
-                include_proposed=include_proposed, decimals=False,
+                include_proposed=include_proposed, decimals=False, known_as_of=known_as_of,
             )  # fmt: skip
             columns = [*(("agreement_id", "contract_id") if by_agreement else ()), *out_.CONSOLIDATED_CSV_COLUMNS]
         else:
-            frame = book.schedule(grain, agreement or (), payer, payee, fiscal, decimals=False)
+            frame = book.schedule(grain, agreement or (), payer, payee, fiscal, decimals=False, known_as_of=known_as_of)
             columns = out_.SCHEDULE_CSV_COLUMNS
     title = f"{'Consolidated schedule' if consolidated else 'Schedule'} by {grain}"
     with output_stream(output) as out:
@@ -125,6 +127,7 @@ def reconcile(
     ] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any finding is an error.")] = False,
+    known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
 ) -> None:
     """Report what does not add up: unexplained overlaps, probable duplicates, parts against wholes,
     valuations, rates taken for totals, relation loops, and notes naming unrelated agreements."""
@@ -133,7 +136,7 @@ def reconcile(
 
     fmt = choice("--format", fmt_name, ["table", "json"])
     with open_ledger() as book:
-        findings = book.reconcile()
+        findings = book.reconcile(known_as_of=known_as_of)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "info")}
     with output_stream(output) as out:
         if fmt == "json":

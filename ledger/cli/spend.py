@@ -9,10 +9,13 @@ from typing import Annotated
 import typer
 
 from ledger.cli.common import (
+    AUTHOR_OPTION,
     FORMAT_OPTION,
+    KNOWN_AS_OF_OPTION,
     OUTPUT_OPTION,
     PROPOSED_OPTION,
     RAW_CSV_OPTION,
+    REASON_OPTION,
     app,
     choice,
     date_option,
@@ -56,6 +59,8 @@ def ingest(
             "--true-up-pattern", metavar="REGEX", help="Charge descriptions that bill a shortfall (case-insensitive)."
         ),
     ] = None,
+    author: Annotated[str | None, AUTHOR_OPTION] = None,
+    reason: Annotated[str | None, REASON_OPTION] = None,
 ) -> None:
     """Load actual spend from a billing file, summed to months, and draw commitments down.
 
@@ -83,8 +88,8 @@ def ingest(
         raise typer.BadParameter(str(error), param_hint="--true-up-pattern") from None
     stage, stop = progress_bars()
     try:
-        with open_ledger() as book:
-            summary = book.ingest(file, fmt, payer, payee, rule, progress=stage)
+        with open_ledger(author) as book:
+            summary = book.ingest(file, fmt, payer, payee, rule, progress=stage, reason=reason)
     finally:
         stop()
     say(summary.describe())
@@ -105,6 +110,7 @@ def burn(
         bool, typer.Option("--periods", help="One row per contract year and minimum period instead (table, csv).")
     ] = False,
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
+    known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
@@ -119,7 +125,7 @@ def burn(
     fmt = choice("--format", fmt_name, BURN_FORMATS)
     day = date_option("--as-of", as_of) or today()
     with open_ledger() as book:
-        positions = book.positions(day, agreement or (), include_proposed=include_proposed)
+        positions = book.positions(day, agreement or (), include_proposed=include_proposed, known_as_of=known_as_of)
     with output_stream(output) as out:
         if fmt == "json":
             out_.write_json(burn_output.as_json(positions, day), out)
@@ -145,6 +151,7 @@ BURN_TABLE_COLUMNS = [
 def commitments(
     fmt_name: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="focus (CSV) or table.")] = "focus",
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
+    known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
@@ -154,7 +161,7 @@ def commitments(
     Proposed and cancelled deals are left out; period ends are exclusive."""
     fmt = choice("--format", fmt_name, ["focus", "table"])
     with open_ledger() as book:
-        frame = book.focus_commitments(include_proposed=include_proposed)
+        frame = book.focus_commitments(include_proposed=include_proposed, known_as_of=known_as_of)
     with output_stream(output) as out:
         table_or_csv(frame, "csv" if fmt == "focus" else "table", out, "Contract commitments (FOCUS 1.3)",
                       ["ContractCommitmentCost"], raw_csv=raw_csv)  # fmt: skip

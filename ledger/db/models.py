@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -39,6 +40,7 @@ from ledger.domain.agreements import (
     Status,
     ValuationKind,
 )
+from ledger.domain.history import HISTORY_ACTIONS, HISTORY_ENTITIES
 from ledger.domain.money import MAX_MINOR, MAX_TOTAL_MINOR
 from ledger.domain.spend import ChargeCategory, MinimumPeriod
 
@@ -369,6 +371,7 @@ class IngestFile(Base):
     rows: Mapped[int] = mapped_column(BigInteger)
     counting_rule: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.current_timestamp())
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # `ledger uningest`
 
 
 class Consumption(Base):
@@ -425,3 +428,35 @@ class Drawdown(Base):
     kind: Mapped[str] = mapped_column(String(10))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     sub_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class History(Base):
+    """The book of record: every change to an agreement, party, valuation or billing file, appended, never
+    changed (triggers refuse UPDATE and DELETE; migration 0008).
+
+    `record` is the entity as it stood after the change, in the importer's own format (JSON; the
+    record voided or withdrawn for `void` and `uningest`; NULL for `delete`); `changes` maps each field
+    that changed to [old, new] (NULL for a `create`, whose record is all new). The state of the book at
+    a moment T is, per (entity, entity_key), the row of highest id with recorded_at <= T, counted when
+    its action is create, update, restore or ingest (see the README, "Corrections and history").
+    """
+
+    __tablename__ = "history"
+    __table_args__ = (
+        one_of("entity", HISTORY_ENTITIES),
+        one_of("action", HISTORY_ACTIONS),
+        Index("ix_history_entity_key", "entity", "entity_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_key: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    source_file: Mapped[str | None] = mapped_column(Text)
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    changes: Mapped[str | None] = mapped_column(Text)
+    record: Mapped[str | None] = mapped_column(Text)

@@ -31,6 +31,7 @@ from ledger.db.models import (
     FlowCycle,
     FlowCycleEdge,
     FlowEdge,
+    History,
     IngestFile,
     Party,
     PartyAlias,
@@ -316,10 +317,11 @@ class Store:
 
     # -- actual spend ----------------------------------------------------------
 
-    def ingested(self, sha256: str) -> tuple[str, dt.datetime] | None:
-        """(name, loaded_at) of the billing file with this content, if it was ingested before."""
-        row = self._run(select(IngestFile.name, IngestFile.loaded_at).where(IngestFile.sha256 == sha256)).first()
-        return None if row is None else (row[0], row[1])
+    def ingested(self, sha256: str) -> tuple[int, dt.datetime, dt.datetime | None] | None:
+        """(id, loaded_at, withdrawn_at) of the billing file with this content, if it was ingested before."""
+        query = select(IngestFile.id, IngestFile.loaded_at, IngestFile.withdrawn_at).where(IngestFile.sha256 == sha256)
+        row = self._run(query).first()
+        return None if row is None else (int(row[0]), row[1], row[2])
 
     def insert_ingest_file(self, row: Mapping[str, Any]) -> int:
         result = self._run(insert(IngestFile).values(**row).returning(IngestFile.id))
@@ -347,6 +349,7 @@ class Store:
             Consumption.counts, Agreement.key, Consumption.currency, Consumption.charges, Consumption.amount_minor,
             Consumption.sub_minor, Consumption.resource,
         ).outerjoin(Agreement, Agreement.id == Consumption.agreement_id)  # fmt: skip
+        query = query.join(IngestFile, IngestFile.id == Consumption.ingest_id).where(IngestFile.withdrawn_at.is_(None))
         columns = ["id", "payer", "payee", "month", "category", "counts", "agreement_id", "currency", "charges",
                    "amount_minor", "sub_minor", "resource"]  # fmt: skip
         frame = pd.DataFrame(self._raw_rows(query), columns=columns)
@@ -362,7 +365,40 @@ class Store:
         self.insert_frame(Drawdown, frame)
 
     def has_consumption(self) -> bool:
-        return self._run(select(Consumption.id).limit(1)).first() is not None
+        """Whether any charge of a billing file in the book (not withdrawn) is stored."""
+        query = select(Consumption.id).join(IngestFile, IngestFile.id == Consumption.ingest_id)
+        return self._run(query.where(IngestFile.withdrawn_at.is_(None)).limit(1)).first() is not None
+
+    def ingest_files(self) -> list[dict[str, Any]]:
+        """Every billing file ingested (withdrawn ones too), oldest first, with all its columns."""
+        query = select(*IngestFile.__table__.columns).order_by(IngestFile.id)
+        return [dict(row._mapping) for row in self._run(query)]
+
+    def set_withdrawn(self, ingest_id: int, moment: dt.datetime | None) -> None:
+        """Withdraw a billing file (its charges stay stored and draw nothing down), or take it back (None)."""
+        self._run(update(IngestFile).where(IngestFile.id == ingest_id).values(withdrawn_at=moment))
+
+    def delete_ingest_file(self, ingest_id: int) -> None:
+        """Remove a billing file and its charges (their draw-downs go with them)."""
+        self._run(delete(IngestFile).where(IngestFile.id == ingest_id))
+
+    def consumption_rows(self, ingest_ids: Sequence[int]) -> pd.DataFrame:
+        """The stored month rows of these billing files, parties by name (for replaying the book)."""
+        query = select(
+            Consumption.ingest_id, Consumption.payer_id, Consumption.payee_id, Consumption.month,
+            Consumption.category, Consumption.counts, Consumption.resource, Consumption.currency,
+            Consumption.charges, Consumption.amount_minor, Consumption.sub_minor, Agreement.key,
+        ).outerjoin(Agreement, Agreement.id == Consumption.agreement_id)  # fmt: skip
+        parts = (query.where(Consumption.ingest_id.in_(part)) for part in chunks(ingest_ids))
+        rows = [row for statement in parts for row in self._raw_rows(statement)]
+        columns = ["ingest_id", "payer", "payee", "month", "category", "counts", "resource", "currency", "charges",
+                   "amount_minor", "sub_minor", "agreement"]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=columns)
+        names = self.parties().set_index("id")["name"]
+        frame["payer"] = frame["payer"].map(names)
+        frame["payee"] = frame["payee"].map(names)
+        frame["month"] = frame["month"].map(str)  # ISO text, as SQLite stores dates
+        return frame
 
     # -- the book's totals -----------------------------------------------------
 
@@ -396,6 +432,33 @@ class Store:
         columns = ["valuation_id", "party", "kind", "amount_minor", "currency", "as_of", "round_id"]
         return pd.DataFrame.from_records([tuple(r) for r in self._run(query)], columns=columns)
 
+    def valuation_details(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Every stored column of the valuations (party and round by name and key), with their sources as
+        (url, title, published_on) lists, by key."""
+        round_ = aliased(Agreement)
+        query = (
+            select(Valuation.id, Valuation.key, Party.name.label("party"), Valuation.kind, Valuation.amount_minor,
+                   Valuation.currency, Valuation.as_of, round_.key.label("round"), Valuation.amount_qualifier,
+                   Valuation.confidence, Valuation.notes)
+            .join(Party, Party.id == Valuation.party_id)
+            .outerjoin(round_, round_.id == Valuation.round_id)
+        )  # fmt: skip
+        if keys is None:
+            rows = [dict(r._mapping) for r in self._run(query)]
+        else:
+            rows = [dict(r._mapping) for part in chunks(keys) for r in self._run(query.where(Valuation.key.in_(part)))]
+        links = (
+            select(ValuationSource.valuation_id, Source.url, Source.title, Source.published_on)
+            .join(Source, Source.id == ValuationSource.source_id)
+            .order_by(ValuationSource.valuation_id, Source.url)
+        )
+        sources: dict[int, list[tuple[str, str | None, dt.date | None]]] = {}
+        for vid, url, title, published in self._run(links):
+            sources.setdefault(vid, []).append((url, title, published))
+        for row in rows:
+            row["sources"] = sources.get(row.pop("id"), [])
+        return sorted(rows, key=lambda row: row["key"])
+
     def valuation_index(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
         for part in chunks(keys):
@@ -418,6 +481,86 @@ class Store:
             statement = update(model).where(model.id == bindparam(id_key))
             values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != id_key}
             self.session.connection().execute(statement.values(values), list(rows))
+
+    # -- history ---------------------------------------------------------------
+
+    def clock(self) -> dt.datetime:
+        """The moment a change is recorded (UTC): the database server's clock on PostgreSQL (one clock for
+        every client), this machine's on SQLite; never before the newest history entry, so that the
+        history's order by time is its order of writing (the caller holds the write lock)."""
+        if self.dialect == "postgresql":
+            now = as_utc(self._run(select(func.clock_timestamp())).scalar_one())
+        else:
+            now = dt.datetime.now(dt.UTC)
+        newest = self._run(select(func.max(History.recorded_at))).scalar_one()
+        if newest is not None and as_utc(newest) > now:
+            return as_utc(newest)
+        return now
+
+    def append_history(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Append history entries (rows of History's columns but `id`); bulk, in the caller's transaction."""
+        if not rows:
+            return
+        if self.dialect == "sqlite":  # stored the way SQLAlchemy stores DateTime on SQLite: naive UTC text
+            rows = [{**row, "recorded_at": sqlite_moment(row["recorded_at"])} for row in rows]
+        self.insert_rows(History, rows)
+
+    def latest_history(
+        self, entity: str, keys: Sequence[str] | None = None, at: dt.datetime | int | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest entry of each record of `entity` (recorded by `at`, a moment or an entry's id, if given),
+        as dicts, by key."""
+        newest = select(History.entity_key, func.max(History.id).label("id")).where(History.entity == entity)
+        if isinstance(at, int):
+            newest = newest.where(History.id <= at)
+        elif at is not None:
+            newest = newest.where(History.recorded_at <= at)
+        columns = [c for c in History.__table__.columns]
+        rows: list[Any] = []
+        if keys is None or len(keys) > 4 * IN_CHUNK:
+            latest = newest.group_by(History.entity_key).subquery()
+            rows = list(self._run(select(*columns).join(latest, latest.c.id == History.id)))
+            if keys is not None:
+                wanted = set(keys)
+                rows = [row for row in rows if row.entity_key in wanted]
+        else:
+            for part in chunks(keys):
+                latest = newest.where(History.entity_key.in_(part)).group_by(History.entity_key).subquery()
+                rows += list(self._run(select(*columns).join(latest, latest.c.id == History.id)))
+        found = [_history_dict(row) for row in rows]
+        return sorted(found, key=lambda row: row["entity_key"])
+
+    def history_entries(
+        self,
+        entity: str | None = None,
+        keys: Sequence[str] = (),
+        since: dt.datetime | int | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """History entries, newest first, filtered by entity, keys and a time window (`since` may be an id)."""
+        query = select(*History.__table__.columns).order_by(History.id.desc())
+        if entity is not None:
+            query = query.where(History.entity == entity)
+        if isinstance(since, int):
+            query = query.where(History.id >= since)
+        elif since is not None:
+            query = query.where(History.recorded_at >= since)
+        if until is not None:
+            query = query.where(History.recorded_at <= until)
+        if not keys:
+            return [_history_dict(row) for row in self._run(query)]
+        rows = [row for part in chunks(keys) for row in self._run(query.where(History.entity_key.in_(part)))]
+        return sorted((_history_dict(row) for row in rows), key=lambda row: -row["id"])
+
+    def unrecorded_keys(self, entity: str) -> list[str]:
+        """Keys of stored records of `entity` that have no history entry (stored before revision 0008)."""
+        column = {"agreement": Agreement.key, "party": Party.name, "valuation": Valuation.key,
+                  "billing_file": IngestFile.sha256}[entity]  # fmt: skip
+        recorded = select(History.id).where(History.entity == entity, History.entity_key == column)
+        return sorted(str(key) for (key,) in self._run(select(column).where(~recorded.exists())))
+
+    def history_count(self) -> int:
+        return int(self._run(select(func.count()).select_from(History)).scalar_one())
 
     # -- schedule lines --------------------------------------------------------
 
@@ -551,6 +694,44 @@ class Store:
             changed[name] += int(result.rowcount)
         return changed
 
+    def references_to(self, agreement_ids: Sequence[int]) -> list[tuple[str, str, str]]:
+        """What refers to these agreements from outside them: (referrer, how, agreement key), where how is a
+        relation kind (the referrer is an agreement), `round` (a valuation) or `charges` (a billing file's
+        month rows that name it; the referrer is the file's name)."""
+        ids = set(agreement_ids)
+        target = aliased(Agreement)
+        found: list[tuple[str, str, str]] = []
+        for part in chunks(list(ids)):
+            relations = (
+                select(Agreement.key, AgreementRelation.kind, target.key, AgreementRelation.agreement_id)
+                .join(Agreement, Agreement.id == AgreementRelation.agreement_id)
+                .join(target, target.id == AgreementRelation.related_id)
+                .where(AgreementRelation.related_id.in_(part))
+            )
+            found += [(key, kind, to) for key, kind, to, owner in self._run(relations) if owner not in ids]
+            rounds = select(Valuation.key, target.key).join(target, target.id == Valuation.round_id)
+            found += [(key, "round", to) for key, to in self._run(rounds.where(Valuation.round_id.in_(part)))]
+            charges = (
+                select(IngestFile.name, target.key)
+                .join(Consumption, Consumption.ingest_id == IngestFile.id)
+                .join(target, target.id == Consumption.agreement_id)
+                .where(Consumption.agreement_id.in_(part))
+                .distinct()
+            )
+            found += [(name, "charges", to) for name, to in self._run(charges)]
+        return sorted(set(found))
+
+    def delete_agreements(self, ids: Sequence[int]) -> None:
+        """Remove agreements and everything they own (nothing outside them may refer to them: references_to)."""
+        for part in chunks(ids):
+            either = or_(AgreementRelation.agreement_id.in_(part), AgreementRelation.related_id.in_(part))
+            self._run(delete(AgreementRelation).where(either))
+            self._run(delete(Agreement).where(Agreement.id.in_(part)))
+
+    def delete_valuations(self, ids: Sequence[int]) -> None:
+        for part in chunks(ids):
+            self._run(delete(Valuation).where(Valuation.id.in_(part)))
+
     def delete_party(self, party_id: int) -> None:
         """Delete a party that nothing refers to any more (its foreign keys RESTRICT otherwise)."""
         self._run(delete(Party).where(Party.id == party_id))
@@ -559,6 +740,22 @@ class Store:
         """Whether `ledger cycles` stored a flow analysis (flow_edge, flow_cycle, flow_cycle_edge)."""
         edges = self._run(select(FlowEdge.payer).limit(1)).first()
         return edges is not None or self._run(select(FlowCycle.id).limit(1)).first() is not None
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as an aware UTC datetime (SQLite gives it back naive, in UTC)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def sqlite_moment(moment: dt.datetime) -> str:
+    """A moment as SQLAlchemy's DateTime stores it on SQLite (naive UTC text), for the driver's bulk path."""
+    return as_utc(moment).replace(tzinfo=None).isoformat(" ", timespec="microseconds")
+
+
+def _history_dict(row: Any) -> dict[str, Any]:
+    entry = dict(row._mapping)
+    entry["recorded_at"] = as_utc(entry["recorded_at"])
+    return entry
 
 
 def _days(column: pd.Series) -> np.ndarray:

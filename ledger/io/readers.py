@@ -10,9 +10,10 @@ tags or repeated keys, none of which the formats need.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ class LedgerFile:
     parties: list[Located[Party]] = field(default_factory=list)
     batch: AgreementBatch = field(default_factory=AgreementBatch.empty)
     valuations: list[Located[Valuation]] = field(default_factory=list)
+    sha256: str | None = None  # of the file's bytes: where each record came from, in the history
 
 
 def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: bool = True) -> LedgerFile:
@@ -70,15 +72,16 @@ def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: boo
         size = path.stat().st_size
         expected = f"a YAML file of at most {MAX_YAML_BYTES // 2**20} MiB (import more agreements as CSV)"
         raise InputError.single(name, 0, "file", f"{size:,} bytes", expected)
+    if suffix not in (".csv", ".yaml", ".yml"):
+        raise InputError.single(name, 0, "file", suffix or name, "a .csv, .yaml or .yml file")
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError.single(name, 0, "file", None, f"UTF-8 text ({error.reason})") from None
-    if suffix == ".csv":
-        return _read_csv(name, text, progress, fast)
-    if suffix in (".yaml", ".yml"):
-        return _read_yaml(name, text, progress)
-    raise InputError.single(name, 0, "file", suffix or name, "a .csv, .yaml or .yml file")
+    read = _read_csv(name, text, progress, fast) if suffix == ".csv" else _read_yaml(name, text, progress)
+    read.sha256 = hashlib.sha256(raw).hexdigest()
+    return read
 
 
 def _read_csv(name: str, text: str, progress: Progress, fast: bool) -> LedgerFile:
@@ -417,20 +420,48 @@ def _read_yaml(name: str, text: str, progress: Progress) -> LedgerFile:
                 for k in unknown
             ]
         )
-    result = LedgerFile(name)
     problems: list[InputProblem] = []
-    complete = True
-    sections: dict[str, Builder[Any]] = {
-        "parties": build_party,
-        "agreements": build_agreement,
-        "valuations": build_valuation,
-    }
-    for section, build in sections.items():
+    sections: dict[str, list[RawEntry | InputProblem]] = {}
+    for section in YAML_SECTIONS:
         items = document.get(section) or []
         if not isinstance(items, list):
             problems.append(InputProblem(name, lines.get(section, 1), section, None, "a list of entries"))
             continue
-        entries = list(_yaml_entries(name, section, items))
+        sections[section] = list(_yaml_entries(name, section, items))
+    return _build_sections(name, sections, progress, problems)
+
+
+def read_records(
+    name: str,
+    parties: Iterable[Mapping[str, Any]] = (),
+    agreements: Iterable[Mapping[str, Any]] = (),
+    valuations: Iterable[Mapping[str, Any]] = (),
+    progress: Progress = silent,
+) -> LedgerFile:
+    """Entries already in memory (the importer's records, as the history keeps them) read like a YAML file's
+    sections, with the same validation; `name` stands for the file in messages, lines count entries."""
+    sections: dict[str, list[RawEntry | InputProblem]] = {
+        section: [RawEntry(dict(record), line, {}) for line, record in enumerate(records, start=1)]
+        for section, records in (("parties", parties), ("agreements", agreements), ("valuations", valuations))
+    }
+    return _build_sections(name, sections, progress, [])
+
+
+def _build_sections(
+    name: str,
+    sections: Mapping[str, list[RawEntry | InputProblem]],
+    progress: Progress,
+    problems: list[InputProblem],
+) -> LedgerFile:
+    builders: dict[str, Builder[Any]] = {
+        "parties": build_party,
+        "agreements": build_agreement,
+        "valuations": build_valuation,
+    }
+    result = LedgerFile(name)
+    complete = True
+    for section, entries in sections.items():
+        build = builders[section]
         try:
             built = _build_all(name, entries, build, progress(f"Validating {section}", len(entries)))
         except InputError as error:

@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from ledger.config import author
 from ledger.db import migrate
 from ledger.db.engine import lock_for_writing, writing
 from ledger.db.errors import database_errors
@@ -29,6 +31,7 @@ from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Party, PartyKind
 from ledger.domain.calendars import Grain
 from ledger.domain.chains import parent_chain
+from ledger.domain.history import Entity, Provenance
 from ledger.errors import InputError, InputProblem, NotFoundError
 from ledger.io.batch import BATCH_COLUMNS, AgreementBatch
 from ledger.io.readers import LedgerFile, read_ledger_file
@@ -37,6 +40,14 @@ from ledger.perf import no_cyclic_gc
 from ledger.progress import Progress, silent
 from ledger.schedule.kernel import amortize
 from ledger.schedule.schedules import has_schedule, periods_for, slice_arrays
+from ledger.services.history import (
+    HistoryWriter,
+    agreement_records,
+    backfill,
+    current_records,
+    party_records,
+    valuation_records,
+)
 from ledger.services.limits import refuse_past_book_limit
 from ledger.services.reconciliation import refresh_adjustments
 from ledger.services.spend import refresh_drawdowns
@@ -78,13 +89,20 @@ class ImportSummary:
 # -- schema ---------------------------------------------------------------------
 
 
-def init_schema(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the schema to the newest revision; returns (revision before, revision after)."""
+def init_schema(engine: Engine, provenance: Provenance | None = None) -> tuple[str | None, str]:
+    """Create or upgrade the schema to the newest revision, and give every record stored before the
+    history began its first history entry, in one transaction; returns (revision before, revision after)."""
     url = engine.url.render_as_string(hide_password=False)
     with database_errors(url), writing(engine.connect()) as connection, connection.begin():
         lock_for_writing(connection)
         before = migrate.current_revision(connection)
         migrate.upgrade(connection)
+        with Session(bind=connection) as session:
+            store = Store(session)
+            history = HistoryWriter(store, provenance or Provenance(author()))
+            backfill(store, history)
+            history.flush()
+            session.flush()
         return before, migrate.head_revision()
 
 
@@ -126,15 +144,21 @@ def founding_example_keys() -> list[str]:
 
 
 def import_files(
-    uow_factory: UnitOfWorkFactory, paths: Sequence[Path | str], progress: Progress = silent
+    uow_factory: UnitOfWorkFactory,
+    paths: Sequence[Path | str],
+    progress: Progress = silent,
+    provenance: Provenance | None = None,
 ) -> ImportSummary:
-    """Import files in order, all in one transaction: any bad file and nothing is written."""
+    """Import files in order, all in one transaction: any bad file and nothing is written. Every record
+    created or changed gets its history entry (who, why, which file, line and SHA-256, what changed)."""
     summary = ImportSummary()
     with uow_factory(write=True) as uow, no_cyclic_gc():
+        history = HistoryWriter(uow.store, provenance or Provenance(author()))
         for path in paths:
             data = read_ledger_file(path, progress)
-            _store_file(uow.store, data, summary, progress)
+            store_file(uow.store, data, summary, progress, history)
             summary.files.append(str(path))
+        history.flush()
         if summary.agreements_created or summary.agreements_updated:
             refuse_past_book_limit(uow.store, "agreement")
             progress("Consolidating relations", None)
@@ -147,19 +171,36 @@ def import_files(
 
 
 def seed(
-    uow_factory: UnitOfWorkFactory, progress: Progress = silent, *, founding_example_only: bool = False
+    uow_factory: UnitOfWorkFactory,
+    progress: Progress = silent,
+    *,
+    founding_example_only: bool = False,
+    provenance: Provenance | None = None,
 ) -> ImportSummary:
     """Load the bundled seeds (founding example and public deals). Loading twice changes nothing."""
     files = seed_files()
     if founding_example_only:
         files = [f for f in files if f.name in (PARTIES, FOUNDING_EXAMPLE)]
-    return import_files(uow_factory, files, progress)
+    return import_files(uow_factory, files, progress, provenance)
 
 
-def _store_file(store: Store, data: LedgerFile, summary: ImportSummary, progress: Progress) -> None:
+def store_file(
+    store: Store, data: LedgerFile, summary: ImportSummary, progress: Progress, history: HistoryWriter
+) -> None:
+    parties_before = party_records(store)
+    valuation_keys = [v.value.key for v in data.valuations]
+    valuations_before = valuation_records(store, valuation_keys) if valuation_keys else {}
     party_ids = _store_parties(store, data, summary)
-    _store_agreements(store, data, party_ids, summary, progress)
+    _store_agreements(store, data, party_ids, summary, progress, history)
     _store_valuations(store, data, party_ids, summary)
+    file, sha = data.path, data.sha256
+    party_lines = {p.value.name: p.line for p in data.parties}
+    after = party_records(store)
+    history.differences(Entity.PARTY, parties_before, after, source_file=file, sha256=sha, lines=party_lines)
+    if valuation_keys:
+        after = valuation_records(store, valuation_keys)
+        lines = {v.value.key: v.line for v in data.valuations}
+        history.differences(Entity.VALUATION, valuations_before, after, source_file=file, sha256=sha, lines=lines)
 
 
 def _store_parties(store: Store, data: LedgerFile, summary: ImportSummary) -> dict[str, int]:
@@ -301,7 +342,12 @@ def fingerprint(value: object) -> str:
 
 
 def _store_agreements(
-    store: Store, data: LedgerFile, party_ids: dict[str, int], summary: ImportSummary, progress: Progress
+    store: Store,
+    data: LedgerFile,
+    party_ids: dict[str, int],
+    summary: ImportSummary,
+    progress: Progress,
+    history: HistoryWriter,
 ) -> None:
     batch = data.batch
     if not len(batch):
@@ -335,6 +381,12 @@ def _store_agreements(
     store.delete_agreement_details(changed_ids)
     _store_agreement_details(store, batch, set(written), ids)
     summary.schedule_lines_written += _store_month_lines(store, batch, set(written), ids, progress)
+
+    progress("Recording history", None)
+    before = current_records(store, Entity.AGREEMENT, frame.loc[is_changed, "agreement_id"].tolist())
+    lines = dict(zip(frame["agreement_id"], frame["line"].astype(int), strict=True))
+    after = agreement_records(store, written)
+    history.differences(Entity.AGREEMENT, before, after, source_file=data.path, sha256=data.sha256, lines=lines)
 
 
 def _agreement_rows(frame: pd.DataFrame, party_ids: dict[str, int], digests: np.ndarray) -> pd.DataFrame:

@@ -17,12 +17,21 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ledger.config import author
 from ledger.db.models import PartyAlias
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.chains import parent_chain
+from ledger.domain.history import Action, Entity, Provenance
 from ledger.errors import DomainError, NotFoundError, shown
 from ledger.io.limits import NAME
+from ledger.services.history import (
+    HistoryWriter,
+    agreement_records,
+    current_records,
+    party_records,
+    valuation_records,
+)
 from ledger.services.importing import refresh_derived_in
 from ledger.services.schedules import _unknown as unknown_name  # the one 'did you mean' rule of the ledger
 from ledger.services.schedules import party_groups
@@ -101,7 +110,13 @@ def parties(uow_factory: UnitOfWorkFactory) -> pd.DataFrame:
 
 
 def merge_parties(
-    uow_factory: UnitOfWorkFactory, merged: str, into: str, *, dry_run: bool = False, create: bool = False
+    uow_factory: UnitOfWorkFactory,
+    merged: str,
+    into: str,
+    *,
+    dry_run: bool = False,
+    create: bool = False,
+    provenance: Provenance | None = None,
 ) -> MergeSummary:
     """Fold party `merged` into party `into` in one transaction (see the module's docstring); with
     `dry_run`, check and count everything and write nothing. Refused, with nothing written, when a name
@@ -114,9 +129,11 @@ def merge_parties(
         frame = store.parties()
         ids = dict(zip(frame["name"], frame["id"].astype(int), strict=True))
         aliases = store.party_aliases()
+        history = _MergeHistory(store, provenance or Provenance(author()), merged, into, ids.get(merged))
         if create and into not in ids and into not in aliases and merged in ids:
             summary = _rename(store, merged, into, ids[merged], dry_run)
             if not dry_run:
+                history.record()
                 uow.commit()
             return summary
         old, new, into = _resolve(ids, aliases, merged, into)  # INTO by its name from here on
@@ -134,8 +151,34 @@ def merge_parties(
         )  # fmt: skip
         summary = _refresh(store, summary)
         if not dry_run:
+            history.record()
             uow.commit()
     return summary
+
+
+class _MergeHistory:
+    """The history of a merge: FROM's party record goes (a delete), INTO's gains an alias, and each
+    agreement and valuation that named FROM now names INTO (updates)."""
+
+    def __init__(self, store: Store, provenance: Provenance, merged: str, into: str, party_id: int | None) -> None:
+        reason = provenance.reason or f"party {merged} merged into {into}"
+        self.writer = HistoryWriter(store, replace(provenance, reason=reason))
+        self.store = store
+        self.parties = party_records(store)
+        self.valuations = valuation_records(store)
+        if party_id is None:
+            self.keys: list[str] = []
+        else:
+            frames = (store.agreements_frame(payer_ids=[party_id]), store.agreements_frame(payee_ids=[party_id]))
+            self.keys = sorted({key for frame in frames for key in frame["agreement_id"]})
+        self.agreements = current_records(store, Entity.AGREEMENT, self.keys)
+
+    def record(self) -> None:
+        store, writer = self.store, self.writer
+        writer.differences(Entity.PARTY, self.parties, party_records(store), gone=Action.DELETE)
+        writer.differences(Entity.AGREEMENT, self.agreements, agreement_records(store, self.keys))
+        writer.differences(Entity.VALUATION, self.valuations, valuation_records(store))
+        writer.flush()
 
 
 def _rename(store: Store, merged: str, into: str, party_id: int, dry_run: bool) -> MergeSummary:

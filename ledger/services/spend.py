@@ -19,15 +19,18 @@ import pandas as pd
 
 from ledger.burn.drawdown import Charge, Commitment, Draw, draw_down
 from ledger.burn.position import CommitmentTerms, Minimum, Position, position
+from ledger.config import author
 from ledger.db.models import Consumption
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Profile, Status, counted_statuses
+from ledger.domain.history import Action, Entity, Provenance
 from ledger.domain.spend import ChargeCategory, MinimumPeriod, format_pico, join_pico, minor_to_pico, split_pico
 from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent
 from ledger.reconcile.consolidate import Consolidation, RelationPlan
+from ledger.services.history import HistoryWriter, billing_file_record, party_records
 from ledger.services.limits import refuse_past_book_limit
 from ledger.services.reconciliation import consolidation_of
 from ledger.services.schedules import party_groups
@@ -57,33 +60,52 @@ class IngestSummary:
 
 
 def ingest(
-    uow_factory: UnitOfWorkFactory, path: Path | str, options: ChargeOptions, progress: Progress = silent
+    uow_factory: UnitOfWorkFactory,
+    path: Path | str,
+    options: ChargeOptions,
+    progress: Progress = silent,
+    provenance: Provenance | None = None,
 ) -> IngestSummary:
-    """Load a billing file in one transaction; the same content a second time changes nothing."""
+    """Load a billing file in one transaction; the same content a second time changes nothing (unless it
+    was withdrawn by `uningest`: then it is loaded again)."""
     with uow_factory() as uow:
         known = frozenset(uow.store.agreement_keys())
     charges = read_charges(path, dataclasses.replace(options, agreements=known), progress)
     summary = IngestSummary(str(path), charges.rows, len(charges.months))
     with uow_factory(write=True) as uow:
         store = uow.store
+        if frozenset(store.agreement_keys()) != known:  # a writer changed the agreements meanwhile: read again
+            known = frozenset(store.agreement_keys())
+            charges = read_charges(path, dataclasses.replace(options, agreements=known), progress)
         before = store.ingested(charges.sha256)
-        if before is not None:
+        if before is not None and before[2] is None:
             summary.already_loaded_at = before[1]
             return summary
+        history = HistoryWriter(store, provenance or Provenance(author()))
+        if before is not None:  # withdrawn earlier: its old rows give way to this load
+            store.delete_ingest_file(before[0])
+        parties_before = party_records(store)
         summary.parties_created = _create_parties(store, charges.months)
-        ingest_id = store.insert_ingest_file(
-            {
-                "sha256": charges.sha256,
-                "name": Path(path).name,
-                "format": options.format,
-                "rows": charges.rows,
-                "counting_rule": options.rule.describe(),
-            }
-        )
+        row = {
+            "sha256": charges.sha256,
+            "name": Path(path).name,
+            "format": options.format,
+            "rows": charges.rows,
+            "counting_rule": options.rule.describe(),
+        }
+        ingest_id = store.insert_ingest_file(row)
         store.insert_frame(Consumption, _consumption_rows(store, charges, ingest_id))
         refuse_past_book_limit(store, "consumption")
         progress("Drawing commitments down", None)
         summary.drawdowns = refresh_drawdowns(store)
+        history.differences(
+            Entity.PARTY, parties_before, party_records(store), source_file=str(path), sha256=charges.sha256
+        )
+        history.entry(
+            Entity.BILLING_FILE, charges.sha256, Action.INGEST, billing_file_record(row),
+            source_file=str(path), sha256=charges.sha256,
+        )  # fmt: skip
+        history.flush()
         uow.commit()
     counted = charges.months[charges.months["counts"] == 1]
     summary.counted_by_currency = {

@@ -16,13 +16,13 @@ from ledger.errors import SchemaError
 TABLES = {
     "agreement", "agreement_relation", "agreement_slice", "agreement_source", "alembic_version", "chip_detail",
     "flow_cycle", "flow_cycle_edge", "flow_edge", "commitment_minimum", "ingest_file", "consumption", "drawdown",
-    "party_alias",
+    "party_alias", "history",
     "currency", "party", "schedule_adjustment", "schedule_line", "source", "valuation", "valuation_source",
 }  # fmt: skip
 VIEWS = {
     "v_adjustment", "v_agreement_summary", "v_consolidated_schedule_month", "v_consolidated_schedule_year", "v_contract",
     "v_party", "v_relation", "v_round_trip", "v_schedule_month", "v_schedule_quarter", "v_schedule_year",
-    "v_supplier_backlog", "v_commitment_burn",
+    "v_supplier_backlog", "v_commitment_burn", "v_record_version",
 }  # fmt: skip
 
 

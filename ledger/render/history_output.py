@@ -1,0 +1,144 @@
+"""The book of record on screen and in files: history entries (table, CSV, JSON) and one record's view."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+import pandas as pd
+
+from ledger.render.burn_output import position_record
+from ledger.render.output import (
+    ADJUSTMENT_CSV_COLUMNS,
+    SCHEDULE_CSV_COLUMNS,
+    as_text,
+    grouped_amount,
+    render_table,
+    write_csv,
+    write_json,
+)
+
+HISTORY_COLUMNS = ["id", "recorded_at", "entity", "key", "action", "author", "reason", "source", "sha256", "changes"]
+SHOWN_VALUE = 60  # characters of one old or new value in a table; CSV and JSON keep them whole
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 1] + "…"
+
+
+def _whole(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def change_lines(changes: dict[str, list[Any]] | None, *, whole: bool = False) -> str:
+    """Field-level differences as `field: old -> new`, one per line."""
+    if not changes:
+        return ""
+    shown = _whole if whole else _value
+    return "\n".join(f"{name}: {shown(old)} -> {shown(new)}" for name, (old, new) in changes.items())
+
+
+def history_text(frame: pd.DataFrame, *, whole: bool = False) -> pd.DataFrame:
+    """History entries as text columns (changes as lines of `field: old -> new`)."""
+    text = frame[HISTORY_COLUMNS].astype(object)
+    text["id"] = frame["id"].map(str)
+    text["changes"] = [change_lines(c, whole=whole) for c in frame["changes"]]
+    return text.where(text.notna(), None)
+
+
+def write_history(frame: pd.DataFrame, fmt: str, out: IO[str], *, raw_csv: bool = False) -> None:
+    if fmt == "json":
+        entries = [
+            {k: (None if v is None or v is pd.NA else v) for k, v in row.items()} for row in frame.to_dict("records")
+        ]
+        write_json({"history": entries}, out)
+    elif fmt == "csv":
+        write_csv(history_text(frame, whole=True), out, raw=raw_csv)
+    else:
+        shown = history_text(frame)
+        shown["recorded_at"] = shown["recorded_at"].map(lambda t: t[:19].replace("T", " ") if t else t)
+        shown["sha256"] = shown["sha256"].map(lambda s: s[:12] if s else s)
+        render_table(
+            shown.drop(columns=["source"]),
+            out,
+            title="History (newest first; times in UTC)",
+            right=["id"],
+            wrap=["key", "reason", "changes", "author"],
+        )
+
+
+def view_json(view: Any) -> dict[str, Any]:
+    """A RecordView (ledger.api) as JSON: the record, its state, relations, schedule, adjustments, position and
+    history."""
+    state = view.state
+    payload: dict[str, Any] = {
+        "key": state.key,
+        "entity": state.entity.value,
+        "state": state.state,
+        "since": state.recorded_at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        "record": state.record,
+    }
+    if view.schedule is not None:
+        payload["related_by"] = [{"agreement_id": a, "kind": k} for a, k in view.incoming]
+        payload["schedule"] = _lines(as_text(view.schedule, SCHEDULE_CSV_COLUMNS))
+        payload["adjustments"] = _lines(as_text(view.adjustments, ADJUSTMENT_CSV_COLUMNS))
+        payload["position"] = None if view.position is None else position_record(view.position)
+    payload["history"] = [
+        {k: (None if v is None or v is pd.NA else v) for k, v in row.items() if k != "record"}
+        for row in view.history.to_dict("records")
+    ]
+    return payload
+
+
+def _lines(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def write_view(view: Any, fmt: str, out: IO[str]) -> None:
+    if fmt == "json":
+        write_json(view_json(view), out)
+        return
+    state = view.state
+    fields = pd.DataFrame(
+        [(name, _field_text(value)) for name, value in (state.record or {}).items()], columns=["field", "value"]
+    )
+    since = state.recorded_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+    title = f"{state.entity.value.replace('_', ' ')} {state.key}: {state.state} (since {since})"
+    render_table(fields, out, title=title, right=[], wrap=["value"])
+    if view.schedule is not None:
+        if view.incoming:
+            related = pd.DataFrame(view.incoming, columns=["agreement_id", "relation"])
+            render_table(related, out, title="Agreements relating to it", right=[], wrap=[])
+        lines = as_text(view.schedule, SCHEDULE_CSV_COLUMNS)
+        lines["amount"] = lines["amount"].map(grouped_amount)
+        render_table(lines[["period", "amount", "currency"]], out, title="Yearly schedule", right=["amount"])
+        if len(view.adjustments):
+            adjustments = as_text(view.adjustments, ADJUSTMENT_CSV_COLUMNS)
+            adjustments["amount"] = adjustments["amount"].map(grouped_amount)
+            columns = ["period", "relation_kind", "related_id", "amount", "currency"]
+            render_table(adjustments[columns], out, title="Consolidation adjustments", right=["amount"], wrap=[])
+        if view.position is not None:
+            record = position_record(view.position)
+            keep = ["status", "committed", "consumed", "remaining", "utilization", "shortfall", "met_on"]
+            burn = pd.DataFrame([(k, "" if record[k] is None else str(record[k])) for k in keep], columns=["", "value"])
+            render_table(burn, out, title=f"Burn on {view.position.as_of}", right=["value"], wrap=[])
+    history = history_text(view.history)
+    history["recorded_at"] = history["recorded_at"].map(lambda t: t[:19].replace("T", " ") if t else t)
+    render_table(
+        history[["recorded_at", "action", "author", "reason", "source", "changes"]],
+        out,
+        title="History (newest first; UTC)",
+        right=[],
+        wrap=["reason", "source", "changes"],
+    )
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return "\n".join(", ".join(f"{k}: {v}" for k, v in item.items()) for item in value)
+    return json.dumps(value, ensure_ascii=False)
