@@ -63,7 +63,9 @@ class AgreementBatch:
              a.confidence.value if a.confidence else None, a.announced_on, a.participants, a.notes, a.assumptions)
             for a in agreements
         ]  # fmt: skip
-        frame = pd.DataFrame(rows, columns=BATCH_COLUMNS).assign(line=np.asarray(lines, dtype=np.int64))
+        # As objects: pandas would read a column of ints holding a None (an undisclosed amount) as float64,
+        # rounding amounts above 2^53 minor units before `normalized` makes them Int64.
+        frame = pd.DataFrame(rows, columns=BATCH_COLUMNS, dtype=object).assign(line=np.asarray(lines, dtype=np.int64))
         slices = [
             (a.key, seq, s.start, s.end - ONE_DAY, s.amount_minor, s.weight)
             for a in agreements
@@ -83,7 +85,7 @@ class AgreementBatch:
         minimums = [(a.key, a.minimum.amount_minor, a.minimum.period) for a in agreements if a.minimum is not None]
         return cls(
             normalized(frame, BATCH_COLUMNS),
-            normalized(pd.DataFrame(slices, columns=SLICE_COLUMNS), SLICE_COLUMNS),
+            normalized(pd.DataFrame(slices, columns=SLICE_COLUMNS, dtype=object), SLICE_COLUMNS),
             pd.DataFrame(relations, columns=RELATION_COLUMNS),
             normalized(pd.DataFrame(sources, columns=SOURCE_COLUMNS), SOURCE_COLUMNS),
             pd.DataFrame(capacities, columns=CAPACITY_COLUMNS),
