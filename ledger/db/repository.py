@@ -41,6 +41,16 @@ from ledger.db.models import (
     Valuation,
     ValuationSource,
 )
+from ledger.io.batch import (
+    BATCH_COLUMNS,
+    CAPACITY_COLUMNS,
+    MINIMUM_COLUMNS,
+    RELATION_COLUMNS,
+    SLICE_COLUMNS,
+    SOURCE_COLUMNS,
+    AgreementBatch,
+    normalized,
+)
 
 T = TypeVar("T")
 IN_CHUNK = 5000  # ids per IN (...) list: below every backend's bound-parameter limit
@@ -258,6 +268,83 @@ class Store:
         for column in ("start_date", "end_date", "announced_on"):
             frame[column] = _days(frame[column])
         return frame
+
+    def agreement_batch(self, keys: Sequence[str] | None = None) -> AgreementBatch:
+        """The stored agreements (all, or those of `keys` that exist) as the batch an import file of them
+        gives: payer and payee as party names, with their slices, relations (the related key), sources,
+        capacities and minimums, in the readers' dtypes, ordered by key (by code point, the same on every
+        backend); `line` is 0. A few bulk reads, whatever the number of agreements."""
+        wanted = None if keys is None else list(dict.fromkeys(keys))
+        query = select(Agreement.id, *(_BATCH_SELECT[c] for c in BATCH_COLUMNS))
+        rows = self._rows_in(query, Agreement.key, wanted, at=1)
+        frame = pd.DataFrame(rows, columns=["id", *BATCH_COLUMNS], dtype=object)
+        names = {pid: name for name, pid in self.party_ids().items()}
+        for role in ("payer", "payee"):
+            frame[role] = [names[pid] for pid in frame[role].tolist()]
+        for column in ("start_date", "end_date", "announced_on"):
+            frame[column] = _days(frame[column])
+        frame = frame.sort_values("agreement_id", kind="stable").reset_index(drop=True)
+        ids = None if wanted is None else frame["id"].tolist()
+        agreements = normalized(frame[BATCH_COLUMNS], BATCH_COLUMNS).assign(line=np.zeros(len(frame), np.int64))
+        return AgreementBatch(
+            agreements,
+            self._batch_slices(ids),
+            self._batch_relations(ids),
+            self._batch_sources(ids),
+            self._batch_details(ChipDetail, [ChipDetail.chip_family, ChipDetail.quantity, ChipDetail.unit], ids),
+            self._batch_details(CommitmentMinimum, [CommitmentMinimum.amount_minor, CommitmentMinimum.period], ids),
+        )
+
+    def _rows_in(self, query: Any, column: Any, wanted: Sequence[Any] | None, at: int = 0) -> list[tuple[Any, ...]]:
+        """Rows of `query` whose `column` (selected at position `at`) is one of `wanted`, or all rows for None:
+        IN lists of IN_CHUNK values, or one read of everything when that is cheaper."""
+        if wanted is None:
+            return self._raw_rows(query)
+        if len(wanted) > 4 * IN_CHUNK:
+            keep = set(wanted)
+            return [row for row in self._raw_rows(query) if row[at] in keep]
+        return [row for part in chunks(wanted) for row in self._raw_rows(query.where(column.in_(part)))]
+
+    def _batch_slices(self, ids: Sequence[int] | None) -> pd.DataFrame:
+        owner = AgreementSlice.agreement_id
+        query = select(
+            owner, Agreement.key, AgreementSlice.seq, AgreementSlice.start_date, AgreementSlice.end_date,
+            AgreementSlice.amount_minor, AgreementSlice.weight,
+        ).join(Agreement, Agreement.id == owner)  # fmt: skip
+        frame = pd.DataFrame([row[1:] for row in self._rows_in(query, owner, ids)], columns=SLICE_COLUMNS, dtype=object)
+        for column in ("start_date", "end_date"):
+            frame[column] = _days(frame[column])
+        frame = frame.sort_values(["agreement_id", "seq"], kind="stable").reset_index(drop=True)
+        return normalized(frame, SLICE_COLUMNS)
+
+    def _batch_relations(self, ids: Sequence[int] | None) -> pd.DataFrame:
+        related, owner = aliased(Agreement), AgreementRelation.agreement_id
+        query = (
+            select(owner, Agreement.key, AgreementRelation.id, AgreementRelation.kind, related.key)
+            .join(Agreement, Agreement.id == owner)
+            .join(related, related.id == AgreementRelation.related_id)
+        )
+        rows = sorted((key, rid, kind, target) for _, key, rid, kind, target in self._rows_in(query, owner, ids))
+        return pd.DataFrame([(key, kind, target, 0) for key, _, kind, target in rows], columns=RELATION_COLUMNS)
+
+    def _batch_sources(self, ids: Sequence[int] | None) -> pd.DataFrame:
+        owner = AgreementSource.agreement_id
+        query = (
+            select(owner, Agreement.key, Source.url, Source.title, Source.published_on)
+            .join(Agreement, Agreement.id == owner)
+            .join(Source, Source.id == AgreementSource.source_id)
+        )
+        rows = sorted((row[1:] for row in self._rows_in(query, owner, ids)), key=lambda row: row[:2])
+        frame = pd.DataFrame(rows, columns=SOURCE_COLUMNS, dtype=object)
+        frame["published_on"] = _days(frame["published_on"])
+        return normalized(frame, SOURCE_COLUMNS)
+
+    def _batch_details(self, model: Any, columns: list[Any], ids: Sequence[int] | None) -> pd.DataFrame:
+        """A capacity or a minimum per agreement (one row each): agreement key and `columns`."""
+        owner = model.agreement_id
+        query = select(owner, Agreement.key, *columns).join(Agreement, Agreement.id == owner)
+        rows = sorted((row[1:] for row in self._rows_in(query, owner, ids)), key=lambda row: row[0])
+        return pd.DataFrame(rows, columns=CAPACITY_COLUMNS if model is ChipDetail else MINIMUM_COLUMNS)
 
     def slices_frame(self, agreement_ids: Sequence[int] | None = None) -> pd.DataFrame:
         """Tranche and ramp slices: agreement_id (the key), seq, start_date, end_date (inclusive), amount_minor."""
@@ -756,6 +843,18 @@ def _history_dict(row: Any) -> dict[str, Any]:
     entry = dict(row._mapping)
     entry["recorded_at"] = as_utc(entry["recorded_at"])
     return entry
+
+
+# The agreement columns of a batch (BATCH_COLUMNS), as the agreement table holds them (parties by id).
+_BATCH_SELECT: dict[str, Any] = {
+    "agreement_id": Agreement.key, "kind": Agreement.kind, "payer": Agreement.payer_id, "payee": Agreement.payee_id,
+    "resource": Agreement.resource, "amount_minor": Agreement.amount_minor, "currency": Agreement.currency,
+    "amount_qualifier": Agreement.amount_qualifier, "start_date": Agreement.start_date,
+    "end_date": Agreement.end_date, "term_months": Agreement.term_months, "profile": Agreement.profile,
+    "basis": Agreement.basis, "status": Agreement.status, "confidence": Agreement.confidence,
+    "announced_on": Agreement.announced_on, "participants": Agreement.participants, "notes": Agreement.notes,
+    "assumptions": Agreement.assumptions,
+}  # fmt: skip
 
 
 def _days(column: pd.Series) -> np.ndarray:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ledger.domain.agreements import Agreement
+from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Agreement, Basis, Profile, Qualifier, Status
 from ledger.domain.dates import ONE_DAY
+from ledger.domain.money import MINOR_DIGITS, format_minor_array
+from ledger.io.records import RECORD_COLUMNS
 
 # The columns of a batch's agreement frame (one row per agreement, as the importer stores it).
 BATCH_COLUMNS = [
@@ -63,7 +66,9 @@ class AgreementBatch:
              a.confidence.value if a.confidence else None, a.announced_on, a.participants, a.notes, a.assumptions)
             for a in agreements
         ]  # fmt: skip
-        frame = pd.DataFrame(rows, columns=BATCH_COLUMNS).assign(line=np.asarray(lines, dtype=np.int64))
+        # As objects: pandas would read a column of ints holding a None (an undisclosed amount) as float64,
+        # rounding amounts above 2^53 minor units before `normalized` makes them Int64.
+        frame = pd.DataFrame(rows, columns=BATCH_COLUMNS, dtype=object).assign(line=np.asarray(lines, dtype=np.int64))
         slices = [
             (a.key, seq, s.start, s.end - ONE_DAY, s.amount_minor, s.weight)
             for a in agreements
@@ -83,7 +88,7 @@ class AgreementBatch:
         minimums = [(a.key, a.minimum.amount_minor, a.minimum.period) for a in agreements if a.minimum is not None]
         return cls(
             normalized(frame, BATCH_COLUMNS),
-            normalized(pd.DataFrame(slices, columns=SLICE_COLUMNS), SLICE_COLUMNS),
+            normalized(pd.DataFrame(slices, columns=SLICE_COLUMNS, dtype=object), SLICE_COLUMNS),
             pd.DataFrame(relations, columns=RELATION_COLUMNS),
             normalized(pd.DataFrame(sources, columns=SOURCE_COLUMNS), SOURCE_COLUMNS),
             pd.DataFrame(capacities, columns=CAPACITY_COLUMNS),
@@ -120,8 +125,182 @@ class AgreementBatch:
         digest = _hashes(pd.DataFrame({str(i): part for i, part in enumerate(parts)}))
         return np.array([f"{value:016x}" for value in digest.tolist()], dtype=object)
 
+    def to_records(self) -> list[dict[str, Any]]:
+        """Each agreement as an entry of an import file, from which `build_agreement` rebuilds it exactly
+        (a batch of the rebuilt agreements has the same `digests()`).
+
+        The keys are AgreementRecord's (RECORD_COLUMNS, in its order), as a YAML entry has them; a key is
+        left out when its value is missing, empty or the field's default. Amounts are exact decimal text
+        in major units, dates ISO text, enumerations their values. The term is `term_months` where the
+        agreement has it, else the inclusive `end_date` (nothing for a payment at once); tranches are
+        dated, ramps give their weights. Relations are ordered by kind and target, sources by url (both
+        are sets: an agreement gives the same record whatever order they were read in). Only str, int,
+        list and dict: ready for JSON.
+        """
+        frame = self.agreements
+        if not len(frame):
+            return []
+        columns = _Columns(self).columns()
+        names = [name for name in RECORD_COLUMNS if name in columns]
+        cells = zip(*(columns[name] for name in names), strict=True)
+        return [{name: value for name, value in zip(names, row, strict=True) if value is not None} for row in cells]
+
 
 _FRAMES = ("agreements", "slices", "relations", "sources", "capacities", "minimums")
+_OPTIONAL_TEXT = (
+    "kind",
+    "payer",
+    "payee",
+    "currency",
+    "confidence",
+    "resource",
+    "participants",
+    "notes",
+    "assumptions",
+)
+_DEFAULTS = {
+    "profile": Profile.STRAIGHT_LINE.value, "basis": Basis.MONTHLY.value, "status": Status.ANNOUNCED.value,
+    "amount_qualifier": Qualifier.EXACT.value,
+}  # fmt: skip
+
+
+class _Columns:
+    """The record columns of a batch, each a list of plain values (None: left out), built column by column."""
+
+    def __init__(self, batch: AgreementBatch) -> None:
+        self.batch = batch
+        frame = batch.agreements
+        self.count = len(frame)
+        self.owners = pd.Index(frame["agreement_id"].to_numpy(dtype=object))
+        self.currency = frame["currency"].to_numpy(dtype=object)
+        self.profile = frame["profile"].to_numpy(dtype=object)
+
+    def columns(self) -> dict[str, list[Any]]:
+        frame = self.batch.agreements
+        out: dict[str, list[Any]] = {"agreement_id": frame["agreement_id"].tolist()}
+        out |= {name: _plain(frame[name]) for name in _OPTIONAL_TEXT}
+        out |= {
+            name: [None if v == default else v for v in frame[name].tolist()] for name, default in _DEFAULTS.items()
+        }
+        minor = frame["amount_minor"]
+        out["amount"] = _amounts(minor.to_numpy(dtype=np.int64, na_value=0), self.currency, minor.notna().to_numpy())
+        out["start_date"] = _iso(frame["start_date"])
+        out["announced_on"] = _iso(frame["announced_on"])
+        out["term_months"] = _plain(frame["term_months"])
+        out["end_date"] = self._end_dates()
+        out["relations"] = self._relations()
+        out["sources"] = self._sources()
+        out["tranches"], out["ramp_weights"] = self._slices()
+        out |= self._capacities()
+        out |= self._minimums()
+        return out
+
+    def _end_dates(self) -> list[str | None]:
+        """The inclusive last day where the term is not given in months, and is not one day paid at once."""
+        frame = self.batch.agreements
+        start, end = frame["start_date"].to_numpy(), frame["end_date"].to_numpy()
+        at_once = frame["kind"].isin([k.value for k in KINDS_PAID_AT_ONCE]).to_numpy() & (start == end)
+        shown = frame["term_months"].isna().to_numpy() & ~at_once
+        return _iso(frame["end_date"].where(shown))
+
+    def _positions(self, child: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.owners.get_indexer(child["agreement_id"].to_numpy(dtype=object)), dtype=np.int64)
+
+    def _sorted(self, child: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+        """The child rows of the batch's agreements, in agreement order and then by `by`."""
+        child = child.assign(_position=self._positions(child))
+        child = child[child["_position"] >= 0].sort_values(["_position", *by], kind="stable", na_position="first")
+        return child, child["_position"].to_numpy(dtype=np.int64)
+
+    def _grouped(self, positions: np.ndarray, items: list[Any]) -> list[Any]:
+        """Per agreement, the list of its items (None where it has none)."""
+        out: list[Any] = [None] * self.count
+        for position, item in zip(positions.tolist(), items, strict=True):
+            mine = out[position]
+            if mine is None:
+                out[position] = [item]
+            else:
+                mine.append(item)
+        return out
+
+    def _relations(self) -> list[Any]:
+        relations, positions = self._sorted(self.batch.relations, ["kind", "related_id"])
+        items = [{"kind": k, "to": t} for k, t in zip(relations["kind"], relations["related_id"], strict=True)]
+        return self._grouped(positions, items)
+
+    def _sources(self) -> list[Any]:
+        sources, positions = self._sorted(self.batch.sources, ["url", "title", "published_on"])
+        fields = zip(sources["url"].tolist(), _plain(sources["title"]), _iso(sources["published_on"]), strict=True)
+        items = [
+            {"url": url} | ({"title": title} if title is not None else {}) | ({"date": day} if day is not None else {})
+            for url, title, day in fields
+        ]
+        return self._grouped(positions, items)
+
+    def _slices(self) -> tuple[list[Any], list[Any]]:
+        """Dated tranches of the tranches agreements (every one of them has the key, maybe an empty list)
+        and the contract-year weights of the ramps, in the order of their days."""
+        slices, positions = self._sorted(self.batch.slices, ["start_date"])
+        profile = self.profile[positions]
+        dated = profile == Profile.TRANCHES.value
+        amounts = _amounts(
+            slices["amount_minor"].to_numpy(dtype=np.int64)[dated],
+            self.currency[positions[dated]],
+            np.ones(dated.sum(), bool),
+        )
+        starts, ends = _iso(slices["start_date"][dated]), _iso(slices["end_date"][dated])
+        items = [{"start_date": s, "end_date": e, "amount": a} for s, e, a in zip(starts, ends, amounts, strict=True)]
+        tranches = self._grouped(positions[dated], items)
+        for position in np.flatnonzero(self.profile == Profile.TRANCHES.value).tolist():
+            if tranches[position] is None:
+                tranches[position] = []  # tranches that are all of an amount of zero: none, but said so
+        ramp = profile == Profile.RAMP.value
+        weights = self._grouped(positions[ramp], [int(w) for w in slices["weight"][ramp].tolist()])
+        return tranches, weights
+
+    def _capacities(self) -> dict[str, list[Any]]:
+        capacities = self.batch.capacities
+        positions = self._positions(capacities)
+        out: dict[str, list[Any]] = {}
+        for name in ("chip_family", "quantity", "unit"):
+            column: list[Any] = [None] * self.count
+            for position, value in zip(positions.tolist(), _plain(capacities[name]), strict=True):
+                column[position] = value or None
+            out[name] = column
+        return out
+
+    def _minimums(self) -> dict[str, list[Any]]:
+        minimums = self.batch.minimums
+        positions = self._positions(minimums)
+        amounts: list[Any] = [None] * self.count
+        periods: list[Any] = [None] * self.count
+        minor = minimums["amount_minor"].to_numpy(dtype=np.int64)
+        texts = _amounts(minor, self.currency[positions], np.ones(len(minor), dtype=bool))
+        for position, text, period in zip(positions.tolist(), texts, minimums["period"].tolist(), strict=True):
+            amounts[position], periods[position] = text, str(period)
+        return {"minimum_amount": amounts, "minimum_period": periods}
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """A column's values as plain Python values, None where missing."""
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _iso(column: pd.Series) -> list[str | None]:
+    """Dates as YYYY-MM-DD text, None where missing."""
+    days = column.to_numpy(dtype="datetime64[D]")
+    text = days.astype(str).astype(object)
+    text[np.isnat(days)] = None
+    return text.tolist()
+
+
+def _amounts(minor: np.ndarray, currencies: np.ndarray, given: np.ndarray) -> list[str | None]:
+    """Minor units as exact decimal text in major units, each with its currency's digits; None where not given."""
+    out = np.full(len(minor), None, dtype=object)
+    for code in pd.unique(currencies[given]):
+        rows = given & (currencies == code)
+        out[rows] = format_minor_array(minor[rows], MINOR_DIGITS[code]).astype(object)
+    return out.tolist()
 
 
 def _hashes(frame: pd.DataFrame) -> np.ndarray:

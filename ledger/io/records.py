@@ -226,6 +226,11 @@ class ValuationRecord(_Record):
 
 
 INPUT_COLUMNS = tuple(AgreementRecord.model_fields)  # the columns an agreement file may have
+# The keys of a lossless agreement record (AgreementBatch.to_records) and the columns of the lossless CSV
+# export: every field but the one-item shorthands of `relations` and `sources`, and `tranche_amounts`
+# (tranches are written dated).
+SHORTHAND_COLUMNS = ("relation_to", "relation_kind", "source_url", "source_title", "source_date", "tranche_amounts")
+RECORD_COLUMNS = tuple(column for column in INPUT_COLUMNS if column not in SHORTHAND_COLUMNS)
 REQUIRED_AGREEMENT_COLUMNS = ("agreement_id", "kind", "payer", "payee", "amount", "currency", "start_date")
 
 

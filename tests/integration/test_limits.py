@@ -107,14 +107,24 @@ def test_agreements_past_the_book_limit_are_refused(book: Ledger, tmp_path: Path
     assert int(sql("SELECT count(*) FROM agreement")[0][0]) == 10
 
 
-def test_an_undisclosed_deal_beside_a_large_one_rounds_nothing(book: Ledger, tmp_path: Path) -> None:
+MIXED = {
+    "mixed.csv": "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,amount_qualifier\n"
+    "BIG,cloud_commitment,Lab,Cloud,900000000000000.01,USD,2025-01-15,12,\n"
+    "HIDDEN,cloud_commitment,Lab,Other Cloud,,USD,2025-01-31,12,undisclosed\n",
+    # row by row: the batch of validated agreements once read the same column as float64
+    "mixed.yaml": "agreements:\n"
+    "- {agreement_id: BIG, kind: cloud_commitment, payer: Lab, payee: Cloud, amount: 900000000000000.01,"
+    " currency: USD, start_date: 2025-01-15, term_months: 12}\n"
+    "- {agreement_id: HIDDEN, kind: cloud_commitment, payer: Lab, payee: Other Cloud, currency: USD,"
+    " start_date: 2025-01-31, term_months: 12, amount_qualifier: undisclosed}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_an_undisclosed_deal_beside_a_large_one_rounds_nothing(book: Ledger, tmp_path: Path, name: str) -> None:
     """A column of amounts holding a blank once read as float64, rounding 900000000000000.01 to .00."""
-    path = tmp_path / "mixed.csv"
-    path.write_text(
-        "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,amount_qualifier\n"
-        "BIG,cloud_commitment,Lab,Cloud,900000000000000.01,USD,2025-01-15,12,\n"
-        "HIDDEN,cloud_commitment,Lab,Other Cloud,,USD,2025-01-31,12,undisclosed\n"
-    )
+    path = tmp_path / name
+    path.write_text(MIXED[name])
     book.import_file(path)
     listed = book.agreements().set_index("agreement_id")
     assert listed.loc["BIG", "amount_minor"] == 90000000000000001
