@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -130,6 +131,9 @@ def delete(
     nothing refers to; asks for confirmation unless --yes. To take a mistake out while keeping it
     restorable, use `ledger void`."""
     if not yes:
+        if not sys.stdin.isatty():
+            say("error: delete asks for confirmation: run it in a terminal, or pass --yes; nothing deleted")
+            raise typer.Exit(1)
         listed = ", ".join(keys)
         if not typer.confirm(f"delete {listed} for good (the history keeps a tombstone)?", err=True):
             say("nothing deleted")

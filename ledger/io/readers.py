@@ -76,7 +76,7 @@ def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: boo
         raise InputError.single(name, 0, "file", suffix or name, "a .csv, .yaml or .yml file")
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read()  # as read_text: universal newlines
     except UnicodeDecodeError as error:
         raise InputError.single(name, 0, "file", None, f"UTF-8 text ({error.reason})") from None
     read = _read_csv(name, text, progress, fast) if suffix == ".csv" else _read_yaml(name, text, progress)

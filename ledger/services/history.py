@@ -24,6 +24,7 @@ from ledger.domain.money import format_minor
 from ledger.errors import NotFoundError
 from ledger.services.schedules import _unknown as unknown_name  # the one 'did you mean' rule
 
+RECORD_KINDS = "agreement, valuation, party or billing file"
 BEFORE_HISTORY = "in the ledger before its history began (schema revision 0008)"
 
 
@@ -288,8 +289,7 @@ def history(
             seen = {row["entity_key"] for e in Entity for row in store.latest_history(e.value, list(keys))}
             missing = [key for key in keys if key not in seen]
             if missing:
-                listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-                raise NotFoundError(f"nothing named {listed} in the ledger's history")
+                raise NotFoundError(unknown_name(RECORD_KINDS, missing[0], store.agreement_keys()))
         entries = store.history_entries(None if entity is None else entity.value, list(keys), since)
     return entries_frame(entries)
 
@@ -323,7 +323,7 @@ def record_state(uow_factory: UnitOfWorkFactory, key: str, at: Known | None = No
                 record = None if row["record"] is None else json.loads(row["record"])
                 return RecordState(key, entity, Action(row["action"]), record, row["recorded_at"])
         keys = uow.store.agreement_keys()
-    message = unknown_name("agreement, valuation, party or billing file", key, keys)
+    message = unknown_name(RECORD_KINDS, key, keys)
     if at is not None:
         message += f" ({known_text(at)})"
     raise NotFoundError(message)

@@ -129,11 +129,11 @@ def merge_parties(
         frame = store.parties()
         ids = dict(zip(frame["name"], frame["id"].astype(int), strict=True))
         aliases = store.party_aliases()
-        history = _MergeHistory(store, provenance or Provenance(author()), merged, into, ids.get(merged))
+        history = _MergeHistory(store, provenance or Provenance(author()), merged, ids.get(merged))
         if create and into not in ids and into not in aliases and merged in ids:
             summary = _rename(store, merged, into, ids[merged], dry_run)
             if not dry_run:
-                history.record()
+                history.record(into)
                 uow.commit()
             return summary
         old, new, into = _resolve(ids, aliases, merged, into)  # INTO by its name from here on
@@ -151,7 +151,7 @@ def merge_parties(
         )  # fmt: skip
         summary = _refresh(store, summary)
         if not dry_run:
-            history.record()
+            history.record(into)
             uow.commit()
     return summary
 
@@ -160,9 +160,8 @@ class _MergeHistory:
     """The history of a merge: FROM's party record goes (a delete), INTO's gains an alias, and each
     agreement and valuation that named FROM now names INTO (updates)."""
 
-    def __init__(self, store: Store, provenance: Provenance, merged: str, into: str, party_id: int | None) -> None:
-        reason = provenance.reason or f"party {merged} merged into {into}"
-        self.writer = HistoryWriter(store, replace(provenance, reason=reason))
+    def __init__(self, store: Store, provenance: Provenance, merged: str, party_id: int | None) -> None:
+        self.provenance, self.merged = provenance, merged
         self.store = store
         self.parties = party_records(store)
         self.valuations = valuation_records(store)
@@ -173,8 +172,10 @@ class _MergeHistory:
             self.keys = sorted({key for frame in frames for key in frame["agreement_id"]})
         self.agreements = current_records(store, Entity.AGREEMENT, self.keys)
 
-    def record(self) -> None:
-        store, writer = self.store, self.writer
+    def record(self, into: str) -> None:
+        """Append the merge's entries; `into` is the party that stays, by its name."""
+        reason = self.provenance.reason or f"party {self.merged} merged into {into}"
+        store, writer = self.store, HistoryWriter(self.store, replace(self.provenance, reason=reason))
         writer.differences(Entity.PARTY, self.parties, party_records(store), gone=Action.DELETE)
         writer.differences(Entity.AGREEMENT, self.agreements, agreement_records(store, self.keys))
         writer.differences(Entity.VALUATION, self.valuations, valuation_records(store))

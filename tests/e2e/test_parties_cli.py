@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,10 @@ def test_help_on_every_parties_command_and_option(tmp_path: Path) -> None:
     assert "Usage: ledger parties" in top and "list" in top and "merge" in top
     merge = ok("parties", "merge", "--help", cwd=tmp_path).stdout
     assert "Usage: ledger parties merge [OPTIONS] {FROM} {INTO}" in merge
-    for text in ("FROM <str>  The party to fold in", "INTO <str>  The party that stays", "--dry-run   Check"):
+    for text in ("FROM <str>  The party to fold in", "INTO <str>  The party that stays"):
         assert text in merge
+    for option, help_text in (("--dry-run", "Check"), ("--author NAME", "Who makes"), ("--reason TEXT", "Why")):
+        assert re.search(rf"{option} +{help_text}", merge), option
     listing = ok("parties", "list", "--help", cwd=tmp_path).stdout
     for option in ("-f, --format FORMAT  table, csv or json.", "-o, --output FILE    Write to FILE"):
         assert option in listing

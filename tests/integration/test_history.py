@@ -106,7 +106,7 @@ def test_known_as_of_answers_every_read_as_it_was(book: Ledger, tmp_path: Path) 
     book.import_file(write(tmp_path, "restate.yaml", RESTATE), reason="restated")
     moments.append(tick())
     answers.append(reads())
-    book.void("OAI-AWS-2026-02", reason="test: a mistake")
+    book.void("OAI-AWS-2026-02", "OAI-AWS-2026-02-TRN", reason="test: a mistake")
     moments.append(tick())
     answers.append(reads())
     book.ingest(write(tmp_path, "aws.csv", AWS_FOCUS))
@@ -130,8 +130,8 @@ RESTATE = """agreements:
     payee: Amazon Web Services
     amount: 38000000000.00
     currency: USD
-    start_date: 2025-11-03
-    term_months: 84
+    start_date: 2025-11-01
+    term_months: 60
     status: binding
 """
 
@@ -188,8 +188,10 @@ def test_void_takes_an_agreement_out_of_every_figure_and_restore_brings_it_back(
     before = figures()
     with pytest.raises(LedgerError, match="needs a reason"):
         book.void(key, reason="")
-    summary = book.void(key, reason="reported twice")
-    assert summary.agreements == [key]
+    with pytest.raises(LedgerError, match="OAI-AWS-2026-02-TRN is tranche_of OAI-AWS-2026-02"):
+        book.void(key, reason="reported twice")
+    summary = book.void(key, f"{key}-TRN", reason="reported twice")
+    assert summary.agreements == [key, f"{key}-TRN"]
     voided = figures()
     assert voided[0] == before[0] - 100_000_000_000_00  # type: ignore[operator]
     for part in voided[1:4]:
@@ -199,7 +201,7 @@ def test_void_takes_an_agreement_out_of_every_figure_and_restore_brings_it_back(
     assert book.history([key])["action"].tolist() == ["void", "create"]
     with pytest.raises(LedgerError, match="not in the book"):
         book.void(key, reason="again")
-    book.restore(key, reason="it was right")
+    book.restore(key, f"{key}-TRN", reason="it was right")
     assert figures() == before
     assert book.history([key])["action"].tolist() == ["restore", "void", "create"]
     assert book.show(key).state.state == "in the book"
@@ -280,17 +282,16 @@ def test_show_gathers_one_agreement(book: Ledger) -> None:
 
 
 def test_merging_parties_records_the_agreements_it_moves(book: Ledger, tmp_path: Path) -> None:
-    book.ingest(write(tmp_path, "aws.csv", AWS_FOCUS))  # creates party AWS
     book.seed(founding_example_only=True)
-    microsoft = DEAL.format(amount="1.00", term=12).replace("Amazon Web Services", "Microsoft")
-    book.import_file(write(tmp_path, "a.csv", microsoft))
-    book.merge_parties("Microsoft", "Amazon Web Services")
+    contoso = DEAL.format(amount="1.00", term=12).replace("Amazon Web Services", "Contoso Cloud")
+    book.import_file(write(tmp_path, "a.csv", contoso))
+    book.merge_parties("Contoso Cloud", "AWS")
     entries = book.history(since=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30))
     latest = entries[entries["id"] > entries["id"].max() - 3]
     by_action = {(e, a) for e, a in zip(latest["entity"], latest["action"], strict=True)}
     assert ("party", "delete") in by_action
     change = entries[(entries["key"] == "AWS-1") & (entries["action"] == "update")].iloc[0]
-    assert change["changes"] == {"payee": ["Microsoft", "Amazon Web Services"]}
+    assert change["changes"] == {"payee": ["Contoso Cloud", "Amazon Web Services"]}
     assert "merged into Amazon Web Services" in change["reason"]
 
 

@@ -31,6 +31,12 @@ COMMAND_METHODS = {
     "commitments": ["focus_commitments"],
     "parties list": ["parties"],
     "parties merge": ["merge_parties"],
+    "show": ["show"],
+    "history": ["history"],
+    "void": ["void"],
+    "restore": ["restore"],
+    "delete": ["delete"],
+    "uningest": ["uningest"],
 }
 
 
