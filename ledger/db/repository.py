@@ -208,6 +208,14 @@ class Store:
             known = self._source_ids(list(wanted))
         return known
 
+    def source_details(self, urls: Sequence[str]) -> pd.DataFrame:
+        """url, title and published_on (datetime64[s]) of these stored sources: what the ledger keeps for a
+        page (the title it was first given)."""
+        query = select(Source.url, Source.title, Source.published_on)
+        frame = pd.DataFrame(self._rows_in(query, Source.url, urls), columns=["url", "title", "published_on"])
+        frame["published_on"] = _days(frame["published_on"])
+        return normalized(frame, ["url", "title", "published_on"])
+
     def _source_ids(self, urls: Sequence[str]) -> dict[str, int]:
         query = select(Source.id, Source.url)
         return {url: sid for part in chunks(urls) for sid, url in self._run(query.where(Source.url.in_(part)))}
@@ -584,13 +592,12 @@ class Store:
             return as_utc(newest)
         return now
 
-    def append_history(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Append history entries (rows of History's columns but `id`); bulk, in the caller's transaction."""
-        if not rows:
-            return
+    def append_history(self, entries: pd.DataFrame) -> None:
+        """Append history entries (History's columns but `id`, in the order to number them); one bulk write
+        in the caller's transaction."""
         if self.dialect == "sqlite":  # stored the way SQLAlchemy stores DateTime on SQLite: naive UTC text
-            rows = [{**row, "recorded_at": sqlite_moment(row["recorded_at"])} for row in rows]
-        self.insert_rows(History, rows)
+            entries = entries.assign(recorded_at=entries["recorded_at"].map(sqlite_moment))
+        self.insert_frame(History, entries)
 
     def latest_history(
         self, entity: str, keys: Sequence[str] | None = None, at: dt.datetime | int | None = None

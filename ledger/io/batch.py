@@ -104,6 +104,11 @@ class AgreementBatch:
         agreements = frames[0].sort_values("line", kind="stable").reset_index(drop=True)
         return cls(agreements, *frames[1:])
 
+    def only(self, keys: set[str]) -> AgreementBatch:
+        """The part of the batch of these agreement ids (every frame filtered)."""
+        parts = (getattr(self, name) for name in _FRAMES)
+        return AgreementBatch(*(f[f["agreement_id"].isin(keys)].reset_index(drop=True) for f in parts))
+
     def digests(self) -> np.ndarray:
         """A fingerprint per agreement of everything stored for it: unchanged input -> nothing rewritten.
 

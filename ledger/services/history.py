@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from ledger.db.repository import Store
@@ -36,17 +37,25 @@ def known_text(at: Known) -> str:
 
 
 def dumps(value: object) -> str:
-    """JSON as the history stores it: compact, UTF-8 text, key order kept."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON as the history stores it: compact UTF-8 text, key order kept (orjson: ten times json's speed,
+    which a 100,000-agreement import notices)."""
+    return orjson.dumps(value).decode()
+
+
+ENTRY_COLUMNS = (
+    "entity", "entity_key", "action", "reason", "source_file", "source_line", "source_sha256", "changes", "record",
+)  # fmt: skip
 
 
 @dataclass
 class HistoryWriter:
-    """Collects one use case's history entries; `flush()` appends them (before the commit)."""
+    """Collects one use case's history entries; `flush()` appends them in one bulk write (before the commit).
+
+    Every entry of one use case shares its moment (`at`, taken once, under the write lock) and author."""
 
     store: Store
     provenance: Provenance
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     created: Action = Action.CREATE  # what a record new to the book is recorded as (RESTORE when restoring)
     _at: dt.datetime | None = None
 
@@ -69,20 +78,19 @@ class HistoryWriter:
         sha256: str | None = None,
         reason: str | None = None,
     ) -> None:
+        provenance = self.provenance
         self.rows.append(
-            {
-                "recorded_at": self.at,
-                "entity": entity.value,
-                "entity_key": key,
-                "action": action.value,
-                "author": self.provenance.author,
-                "reason": reason if reason is not None else self.provenance.reason,
-                "source_file": source_file if source_file is not None else self.provenance.source_file,
-                "source_line": line,
-                "source_sha256": sha256 if sha256 is not None else self.provenance.source_sha256,
-                "changes": None if changes is None else dumps(changes),
-                "record": None if record is None else dumps(record),
-            }
+            (
+                entity.value,
+                key,
+                action.value,
+                reason if reason is not None else provenance.reason,
+                source_file if source_file is not None else provenance.source_file,
+                line,
+                sha256 if sha256 is not None else provenance.source_sha256,
+                None if changes is None else dumps(changes),
+                None if record is None else dumps(record),
+            )
         )
 
     def differences(
@@ -101,25 +109,33 @@ class HistoryWriter:
         returns (created, updated)."""
         created = updated = 0
         if gone is not None:
-            for key in before.keys() - after.keys():
+            for key in sorted(before.keys() - after.keys()):
                 self.entry(entity, key, gone, None, source_file=source_file, sha256=sha256)
+        reason = self.provenance.reason
+        source_file = source_file if source_file is not None else self.provenance.source_file
+        sha256 = sha256 if sha256 is not None else self.provenance.source_sha256
+        append, kind, create = self.rows.append, entity.value, self.created.value
         for key, new in after.items():
             old = before.get(key)
             line = None if lines is None else lines.get(key)
             if old is None:
-                self.entry(entity, key, self.created, new, source_file=source_file, line=line, sha256=sha256)
+                append((kind, key, create, reason, source_file, line, sha256, None, dumps(new)))
                 created += 1
             elif old != new:
-                changes = changed_fields(old, new)
-                self.entry(
-                    entity, key, Action.UPDATE, new, changes=changes, source_file=source_file, line=line, sha256=sha256
-                )
+                changes = dumps(changed_fields(old, new))
+                append((kind, key, Action.UPDATE.value, reason, source_file, line, sha256, changes, dumps(new)))
                 updated += 1
         return created, updated
 
     def flush(self) -> int:
+        """Append the collected entries, in the order they were made; returns how many."""
         written = len(self.rows)
-        self.store.append_history(self.rows)
+        if written:
+            frame = pd.DataFrame(self.rows, columns=ENTRY_COLUMNS, dtype=object)
+            frame.insert(0, "recorded_at", pd.Series([self.at] * written, dtype=object))  # not datetime64: exact
+            frame.insert(4, "author", self.provenance.author)
+            frame["source_line"] = pd.array(frame["source_line"].tolist(), dtype="Int64")
+            self.store.append_history(frame)
         self.rows = []
         return written
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,6 @@ from ledger.schedule.kernel import amortize
 from ledger.schedule.schedules import has_schedule, periods_for, slice_arrays
 from ledger.services.history import (
     HistoryWriter,
-    agreement_records,
     backfill,
     current_records,
     party_records,
@@ -385,8 +385,29 @@ def _store_agreements(
     progress("Recording history", None)
     before = current_records(store, Entity.AGREEMENT, frame.loc[is_changed, "agreement_id"].tolist())
     lines = dict(zip(frame["agreement_id"], frame["line"].astype(int), strict=True))
-    after = agreement_records(store, written)
+    after = {str(r["agreement_id"]): r for r in _as_stored(store, batch.only(set(written)), party_ids).to_records()}
     history.differences(Entity.AGREEMENT, before, after, source_file=data.path, sha256=data.sha256, lines=lines)
+
+
+def _as_stored(store: Store, batch: AgreementBatch, party_ids: dict[str, int]) -> AgreementBatch:
+    """The batch as the ledger has just stored it, without reading it back (a second of a 100,000-agreement
+    import): parties by their names (not the aliases a file may use), and each source page with the title
+    and date the ledger keeps for it (the first it was given). Store.agreement_batch would read the same;
+    a test holds them equal."""
+    names = {pid: name for name, pid in store.party_ids().items()}
+    agreements = batch.agreements.assign(
+        payer=batch.agreements["payer"].map(party_ids).map(names),
+        payee=batch.agreements["payee"].map(party_ids).map(names),
+    )
+    sources = batch.sources
+    if len(sources):
+        kept = store.source_details(sorted(set(sources["url"]))).set_index("url")
+        sources = sources.assign(
+            title=sources["url"].map(kept["title"]).astype(object),
+            published_on=sources["url"].map(kept["published_on"]),
+        )
+        sources["title"] = sources["title"].where(sources["title"].notna(), None)
+    return dataclasses.replace(batch, agreements=agreements, sources=sources)
 
 
 def _agreement_rows(frame: pd.DataFrame, party_ids: dict[str, int], digests: np.ndarray) -> pd.DataFrame:

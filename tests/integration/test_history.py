@@ -342,3 +342,27 @@ def test_sql_can_ask_what_was_known_at_a_moment(book: Ledger, tmp_path: Path) ->
     engine.dispose()
     assert json.loads(record)["term_months"] == 60
     assert json.loads(current)["term_months"] == 84
+
+
+def test_the_history_holds_each_record_exactly_as_stored(book: Ledger, tmp_path: Path) -> None:
+    """The records an import writes into the history are those the tables give back: parties by name, not by
+    the alias the file used; a known page with the title the ledger keeps for it, not the file's."""
+    from ledger.domain.history import Entity
+    from ledger.services.history import agreement_records, records_at
+
+    book.seed()
+    url = "https://www.techspot.com/news/110120-openai-signs-38-billion-amazon-web-services-deal.html"
+    path = write(
+        tmp_path,
+        "alias.csv",
+        "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,source_url,source_title\n"
+        f"ALIAS-1,cloud_commitment,OpenAI,AWS,5.00,USD,2028-02-29,12,{url},Another title for the page\n"
+        f"ALIAS-2,cloud_commitment,OpenAI,AWS,5.00,USD,2026-03-31,12,https://example.com/new,New\n",
+    )
+    book.import_file(path)
+    with book.unit_of_work() as uow:
+        stored = agreement_records(uow.store)
+        recorded = records_at(uow.store, Entity.AGREEMENT, None)
+    assert recorded == stored
+    assert stored["ALIAS-1"]["payee"] == "Amazon Web Services"
+    assert stored["ALIAS-1"]["sources"][0]["title"] != "Another title for the page"
