@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import IO, Any
 
 import pandas as pd
@@ -14,6 +15,7 @@ from ledger.render.output import (
     as_text,
     grouped_amount,
     render_table,
+    terminal_safe,
     write_csv,
     write_json,
 )
@@ -58,16 +60,43 @@ def write_history(frame: pd.DataFrame, fmt: str, out: IO[str], *, raw_csv: bool 
     elif fmt == "csv":
         write_csv(history_text(frame, whole=True), out, raw=raw_csv)
     else:
-        shown = history_text(frame)
-        shown["recorded_at"] = shown["recorded_at"].map(lambda t: t[:19].replace("T", " ") if t else t)
-        shown["sha256"] = shown["sha256"].map(lambda s: s[:12] if s else s)
-        render_table(
-            shown.drop(columns=["source"]),
-            out,
-            title="History (newest first; times in UTC)",
-            right=["id"],
-            wrap=["key", "reason", "changes", "author"],
-        )
+        out.write(history_log(frame))
+
+
+def history_log(frame: pd.DataFrame, width: int | None = None) -> str:
+    """The history as a log a person reads, newest first, one block per change (as `git log` shows commits):
+
+        #4  2026-12-01 16:18:01 UTC  agreement ACME-AWS-2026: update
+            by bob: amendment 1: 24 months
+            from acme-aws-restated.csv:2 (SHA-256 471a0f7bd78f…)
+            term_months: 12 -> 24
+
+    Wrapped to `width` (the terminal's, else 100) and shown as text only (control characters escaped)."""
+    width = width or _width()
+    blocks = []
+    for e in frame.to_dict("records"):
+        when = str(e["recorded_at"])[:19].replace("T", " ")
+        lines = [f"#{e['id']}  {when} UTC  {e['entity'].replace('_', ' ')} {e['key']}: {e['action']}"]
+        lines += _wrapped(f"by {e['author']}" + (f": {e['reason']}" if e["reason"] else ""), width)
+        if e["source"] or e["sha256"]:
+            sha = f"SHA-256 {e['sha256'][:12]}…" if e["sha256"] else ""
+            where = f"from {e['source']}" + (f" ({sha})" if sha else "") if e["source"] else sha
+            lines += _wrapped(where, width)
+        for line in change_lines(e["changes"]).splitlines():
+            lines += _wrapped(line, width)
+        blocks.append("\n".join(terminal_safe(line) for line in lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent="    ", subsequent_indent="      ") or ["    "]
+
+
+def _width() -> int:
+    from rich.console import Console
+
+    console = Console()
+    return console.width if console.is_terminal else 100
 
 
 def view_json(view: Any) -> dict[str, Any]:
@@ -125,15 +154,7 @@ def write_view(view: Any, fmt: str, out: IO[str]) -> None:
             keep = ["status", "committed", "consumed", "remaining", "utilization", "shortfall", "met_on"]
             burn = pd.DataFrame([(k, "" if record[k] is None else str(record[k])) for k in keep], columns=["", "value"])
             render_table(burn, out, title=f"Burn on {view.position.as_of}", right=["value"], wrap=[])
-    history = history_text(view.history)
-    history["recorded_at"] = history["recorded_at"].map(lambda t: t[:19].replace("T", " ") if t else t)
-    render_table(
-        history[["recorded_at", "action", "author", "reason", "source", "changes"]],
-        out,
-        title="History (newest first; UTC)",
-        right=[],
-        wrap=["reason", "source", "changes"],
-    )
+    out.write("\nHistory, newest first\n\n" + history_log(view.history))
 
 
 def _field_text(value: Any) -> str:
