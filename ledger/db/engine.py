@@ -8,11 +8,13 @@ ingests run one after the other and each sees what the previous one committed.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
 
 from ledger.config import display_url, lock_timeout
 from ledger.errors import ConfigurationError
@@ -43,6 +45,14 @@ def make_engine(url: str) -> Engine:
         raise ConfigurationError(
             f"database URL {display_url(url)!r}: its driver is not installed ({error}); {expected} (psycopg 3)"
         ) from None
+    return engine
+
+
+def memory_engine(connection: sqlite3.Connection) -> Engine:
+    """An engine over one private in-memory SQLite connection (a replica of the book at a moment), with the
+    same transactions and foreign keys as a ledger file."""
+    engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
+    _make_sqlite_transactional(engine)
     return engine
 
 

@@ -11,14 +11,17 @@ at T, to the cent.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
 
 from ledger.db import migrate
-from ledger.db.engine import make_engine, writing
+from ledger.db.engine import memory_engine, writing
 from ledger.db.models import Consumption, IngestFile
 from ledger.db.repository import Store, sqlite_moment
 from ledger.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -42,10 +45,10 @@ def book_as_of(uow_factory: UnitOfWorkFactory, at: Known, progress: Progress = s
         files = records_at(store, Entity.BILLING_FILE, at)
         ingested = [row for row in store.ingest_files() if row["sha256"] in files]
         charges = store.consumption_rows([row["id"] for row in ingested])
-    engine = make_engine(REPLICA_URL)
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    _schema_at_head().backup(copy)  # the migrated schema, copied: a fraction of running the migrations
+    engine = memory_engine(copy)
     try:
-        with writing(engine.connect()) as connection, connection.begin():
-            migrate.upgrade(connection)
 
         def replica(*, write: bool = False) -> UnitOfWork:
             return UnitOfWork(engine, REPLICA_URL, write=write)
@@ -61,6 +64,22 @@ def book_as_of(uow_factory: UnitOfWorkFactory, at: Known, progress: Progress = s
         yield replica
     finally:
         engine.dispose()
+
+
+_TEMPLATE: list[tuple[sqlite3.Connection, Engine]] = []
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def _schema_at_head() -> sqlite3.Connection:
+    """An empty in-memory ledger at the newest revision, made once per process by the migrations."""
+    with _TEMPLATE_LOCK:
+        if not _TEMPLATE:
+            template = sqlite3.connect(":memory:", check_same_thread=False)
+            engine = memory_engine(template)  # kept open with it: disposing would close the connection
+            with writing(engine.connect()) as connection, connection.begin():
+                migrate.upgrade(connection)
+            _TEMPLATE.append((template, engine))
+        return _TEMPLATE[0][0]
 
 
 def _copy_charges(store: Store, ingested: list[dict[str, object]], charges: pd.DataFrame) -> None:
