@@ -306,3 +306,19 @@ def test_json_cells_are_refused_in_one_line(tmp_path: Path, column: str, cell: s
     path = write(tmp_path, f"{JSON_HEADER}\n{row},{cells['tranches']}\n")
     (found,) = problems(path)
     assert found.startswith(f"{path}:2: ") and expected in found, found
+
+
+def test_a_quote_before_a_formula_character_is_taken_off(tmp_path: Path) -> None:
+    """What a spreadsheet-safe CSV export wrote (ledger.formulas): one `'` off a cell of quotes and = + - @."""
+    path = write(
+        tmp_path,
+        HEADER + ",resource,notes\n"
+        "A,cloud_commitment,'=HYPERLINK(\"x\"),''-cmd,1.00,USD,2026-01-01,12,,'@SUM(1),O'Reilly\n"
+        "B,cloud_commitment,'Acme,'+1,1.00,USD,2026-01-01,12,,',''\n",
+    )
+    for fast in (True, False):
+        rows = read_ledger_file(path, fast=fast).batch.agreements.to_dict("records")
+        assert [(r["payer"], r["payee"], r["resource"], r["notes"]) for r in rows] == [
+            ('=HYPERLINK("x")', "'-cmd", "@SUM(1)", "O'Reilly"),
+            ("'Acme", "+1", "'", "''"),
+        ]
