@@ -322,3 +322,25 @@ def test_a_quote_before_a_formula_character_is_taken_off(tmp_path: Path) -> None
             ('=HYPERLINK("x")', "'-cmd", "@SUM(1)", "O'Reilly"),
             ("'Acme", "+1", "'", "''"),
         ]
+
+
+def test_a_file_read_partly_by_the_fast_path_gives_the_digests_of_yaml(tmp_path: Path) -> None:
+    """A minimum goes row by row beside rows the fast path takes; the batch's minimum amounts stay int64."""
+    path = write(
+        tmp_path,
+        HEADER + ",minimum_amount,minimum_period\n"
+        "A,cloud_commitment,P,Q,12.00,USD,2026-01-01,12,,,\n"
+        "B,cloud_commitment,P,Q,12.00,USD,2026-01-01,12,,1.00,month\n",
+    )
+    yaml_path = write(
+        tmp_path,
+        "agreements:\n"
+        "- {agreement_id: A, kind: cloud_commitment, payer: P, payee: Q, amount: 12.00, currency: USD,"
+        " start_date: 2026-01-01, term_months: 12}\n"
+        "- {agreement_id: B, kind: cloud_commitment, payer: P, payee: Q, amount: 12.00, currency: USD,"
+        " start_date: 2026-01-01, term_months: 12, minimum_amount: 1.00, minimum_period: month}\n",
+        "deals.yaml",
+    )
+    batch = read_ledger_file(path).batch
+    assert batch.minimums["amount_minor"].dtype == "int64"
+    assert batch.digests().tolist() == read_ledger_file(yaml_path).batch.digests().tolist()
