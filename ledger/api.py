@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -22,6 +22,7 @@ from ledger.db.uow import UnitOfWork
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.domain.spend import CountingRule
 from ledger.io.charges import ChargeOptions
+from ledger.io.records import RECORD_COLUMNS
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
 from ledger.render import burn_output
@@ -31,9 +32,14 @@ from ledger.services import flows as flow_use_cases
 from ledger.services import parties as party_use_cases
 from ledger.services.flows import FlowAnalysis, FlowRequest
 
-__all__ = ["FlowAnalysis", "FlowRequest", "Ledger", "findings_frame", "fiscal_choice", "sqlite_file"]
+__all__ = [
+    "AGREEMENT_COLUMNS", "FlowAnalysis", "FlowRequest", "Ledger", "findings_frame", "fiscal_choice", "sqlite_file",
+]  # fmt: skip
 from ledger.services.parties import MergeSummary
 from ledger.services.spend import IngestSummary
+
+# The keys of `Ledger.agreement_records`, in order: the columns of `ledger agreements --format csv`.
+AGREEMENT_COLUMNS = RECORD_COLUMNS
 
 
 class Ledger:
@@ -149,9 +155,9 @@ class Ledger:
         request = FlowRequest(max_length, as_of, year, include_proposed)
         return flow_use_cases.cycles(self.unit_of_work, request, save=save)
 
-    def agreements(self) -> pd.DataFrame:
-        """Every agreement: parties, amount (minor units and Decimal), term, profile, status."""
-        frame = services.agreements(self.unit_of_work)
+    def agreements(self, agreements: Sequence[str] = ()) -> pd.DataFrame:
+        """Every agreement (or those named): parties, amount (minor units and Decimal), term, profile, status."""
+        frame = services.agreements(self.unit_of_work, tuple(agreements))
         disclosed = frame["amount_minor"].notna()
         frame["amount"] = None
         frame.loc[disclosed, "amount"] = pd.Series(
@@ -160,6 +166,14 @@ class Ledger:
             dtype=object,
         )
         return frame
+
+    def agreement_records(self, agreements: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Every agreement (or those named), by id, as an entry of an import file that `import_file` reads
+        back as the same agreement: the keys of a YAML entry (AGREEMENT_COLUMNS, in order; missing values
+        and defaults left out), amounts as exact decimal text, dates as YYYY-MM-DD, a term as term_months
+        or end_date, dated tranches, ramp weights, relations, sources, capacity and minimum. Only str, int,
+        lists and dicts: ready for json.dumps. `ledger agreements --format csv|yaml|json` writes these."""
+        return services.agreement_records(self.unit_of_work, tuple(agreements))
 
     def ingest(
         self,
