@@ -88,8 +88,8 @@ def agreements(
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
     """List the agreements (table: parties, amount with its qualifier, status and term), or write them as an
-    import file (csv, yaml or json) holding every field `ledger import` reads: importing it gives the same
-    agreements, and exporting those gives the same bytes."""
+    import file (csv or yaml) holding every field `ledger import` reads: importing it gives the same
+    agreements, and exporting those gives the same bytes. json holds the same entries, for programs."""
     fmt = choice("--format", fmt_name, AGREEMENT_FORMATS)
     keys = agreement or []
     if fmt != "table":
