@@ -147,17 +147,9 @@ class AgreementBatch:
 
 
 _FRAMES = ("agreements", "slices", "relations", "sources", "capacities", "minimums")
-_OPTIONAL_TEXT = (
-    "kind",
-    "payer",
-    "payee",
-    "currency",
-    "confidence",
-    "resource",
-    "participants",
-    "notes",
-    "assumptions",
-)
+# The record columns that are the batch's own text, as it is (None where missing).
+_TEXT_COLUMNS = ("kind", "payer", "payee", "currency", "confidence", "resource", "participants", "notes", "assumptions")
+# The columns left out where they hold the record's default.
 _DEFAULTS = {
     "profile": Profile.STRAIGHT_LINE.value, "basis": Basis.MONTHLY.value, "status": Status.ANNOUNCED.value,
     "amount_qualifier": Qualifier.EXACT.value,
@@ -178,7 +170,7 @@ class _Columns:
     def columns(self) -> dict[str, list[Any]]:
         frame = self.batch.agreements
         out: dict[str, list[Any]] = {"agreement_id": frame["agreement_id"].tolist()}
-        out |= {name: _plain(frame[name]) for name in _OPTIONAL_TEXT}
+        out |= {name: _plain(frame[name]) for name in _TEXT_COLUMNS}
         out |= {
             name: [None if v == default else v for v in frame[name].tolist()] for name, default in _DEFAULTS.items()
         }
