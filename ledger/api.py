@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -26,6 +26,7 @@ from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.domain.history import Entity, Known, Provenance, parse_moment
 from ledger.domain.spend import CountingRule
 from ledger.io.charges import ChargeOptions
+from ledger.io.records import RECORD_COLUMNS
 from ledger.progress import Progress, silent
 from ledger.reconcile.findings import Finding
 from ledger.render import burn_output
@@ -38,9 +39,14 @@ from ledger.services.corrections import CorrectionSummary
 from ledger.services.flows import FlowAnalysis, FlowRequest
 from ledger.services.history import RecordState
 
-__all__ = ["FlowAnalysis", "FlowRequest", "Ledger", "findings_frame", "fiscal_choice", "sqlite_file"]
+__all__ = [
+    "AGREEMENT_COLUMNS", "FlowAnalysis", "FlowRequest", "Ledger", "findings_frame", "fiscal_choice", "sqlite_file",
+]  # fmt: skip
 from ledger.services.parties import MergeSummary
 from ledger.services.spend import IngestSummary
+
+# The keys of `Ledger.agreement_records`, in order: the columns of `ledger agreements --format csv`.
+AGREEMENT_COLUMNS = RECORD_COLUMNS
 
 
 class Ledger:
@@ -179,10 +185,20 @@ class Ledger:
                 return flow_use_cases.cycles(book, request, save=False)
         return flow_use_cases.cycles(self.unit_of_work, request, save=save)
 
-    def agreements(self, *, known_as_of: Moment | None = None) -> pd.DataFrame:
-        """Every agreement: parties, amount (minor units and Decimal), term, profile, status."""
+    def agreements(
+        self, agreements: Sequence[str] = (), *, known_as_of: Moment | None = None, include_void: bool = False
+    ) -> pd.DataFrame:
+        """Every agreement (or those named): parties, amount (minor units and Decimal), term, profile, status.
+        `include_void`: the void agreements too, with `void` True (the others False)."""
         with self._book(known_as_of) as book:
-            frame = services.agreements(book)
+            frame = services.agreements(book, tuple(agreements))
+        if include_void:
+            at = None if known_as_of is None else moment_of(known_as_of)
+            void = history_use_cases.void_agreements(self.unit_of_work, at)
+            if agreements:
+                void = void[void["agreement_id"].isin(agreements)]
+            frame = pd.concat([frame.assign(void=False), void[frame.columns].assign(void=True)], ignore_index=True)
+            frame = frame.sort_values("agreement_id", kind="stable").reset_index(drop=True)
         disclosed = frame["amount_minor"].notna()
         frame["amount"] = None
         frame.loc[disclosed, "amount"] = pd.Series(
@@ -191,6 +207,17 @@ class Ledger:
             dtype=object,
         )
         return frame
+
+    def agreement_records(
+        self, agreements: Sequence[str] = (), *, known_as_of: Moment | None = None
+    ) -> list[dict[str, Any]]:
+        """Every agreement (or those named), by id, as an entry of an import file that `import_file` reads
+        back as the same agreement: the keys of a YAML entry (AGREEMENT_COLUMNS, in order; missing values
+        and defaults left out), amounts as exact decimal text, dates as YYYY-MM-DD, a term as term_months
+        or end_date, dated tranches, ramp weights, relations, sources, capacity and minimum. Only str, int,
+        lists and dicts: ready for json.dumps. `ledger agreements --format csv|yaml|json` writes these."""
+        with self._book(known_as_of) as book:
+            return services.agreement_records(book, tuple(agreements))
 
     def ingest(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -89,6 +89,25 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     name = create_pg_database(template=request.getfixturevalue("pg_template"))
     yield pg_url(name)
     drop_pg_database(name)
+
+
+@pytest.fixture
+def fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """A factory of fresh, migrated, empty ledgers on the backend under test (each named for its SQLite file)."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        if backend == "sqlite":
+            path = tmp_path / f"{name}.db"
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+            return f"sqlite:///{path}"
+        database = create_pg_database(template=request.getfixturevalue("pg_template"))
+        made.append(database)
+        return pg_url(database)
+
+    yield make
+    for database in made:
+        drop_pg_database(database)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import typer
 
 from ledger.cli.common import (
     AUTHOR_OPTION,
-    FORMATS,
+    KNOWN_AS_OF_OPTION,
     OUTPUT_OPTION,
     RAW_CSV_OPTION,
     REASON_OPTION,
@@ -81,42 +81,56 @@ def import_(
     say(f"imported {', '.join(map(str, files))}: {summary.describe()}")
 
 
+AGREEMENT_FORMATS = ["table", "csv", "yaml", "json"]
+
+
 @app.command()
 def agreements(
-    fmt_name: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.", metavar="FORMAT")] = "table",
+    fmt_name: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, yaml or json.", metavar="FORMAT")
+    ] = "table",
+    agreement: Annotated[
+        list[str] | None, typer.Option("--agreement", "-a", metavar="ID", help="Only this agreement (repeatable).")
+    ] = None,
+    include_void: Annotated[
+        bool, typer.Option("--include-void", help="Table only: list the void agreements too, marked void.")
+    ] = False,
+    known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
 ) -> None:
-    """List the agreements: parties, amount, qualifier, term, profile and status."""
+    """List the agreements (table: parties, amount with its qualifier, status and term), or write them as an
+    import file (csv or yaml) holding every field `ledger import` reads: importing it gives the same
+    agreements, and exporting those gives the same bytes. json holds the same entries, for programs."""
+    fmt = choice("--format", fmt_name, AGREEMENT_FORMATS)
+    keys = agreement or []
+    if include_void and fmt != "table":
+        raise typer.BadParameter("only with --format table (an import file holds the book, not its voids)")
+    if fmt != "table":
+        from ledger.api import AGREEMENT_COLUMNS
+        from ledger.render.agreement_files import write_agreements
+
+        with open_ledger() as book:
+            records = book.agreement_records(keys, known_as_of=known_as_of)
+        with output_stream(output) as out:
+            write_agreements(records, AGREEMENT_COLUMNS, fmt, out, raw=raw_csv)
+        return
     from ledger.render import output as out_
 
-    fmt = choice("--format", fmt_name, FORMATS)
     with open_ledger() as book:
-        shown = out_.agreements_for_output(book.agreements())
+        frame = book.agreements(keys, known_as_of=known_as_of, include_void=include_void)
+    shown = out_.agreements_for_output(frame)
+    columns = ["agreement_id", "kind", "payer", "payee", "amount", "currency", "status", "start_date", "end_date"]
+    table = shown[columns].assign(
+        amount=[
+            out_.qualified_amount(out_.grouped_amount(a), q) if a else "undisclosed"
+            for a, q in zip(shown["amount"], shown["amount_qualifier"], strict=True)
+        ]
+    )
+    if include_void:
+        table["status"] = [f"VOID ({s})" if v else s for s, v in zip(table["status"], frame["void"], strict=True)]
     with output_stream(output) as out:
-        if fmt == "csv":
-            out_.write_csv(shown, out, raw=raw_csv)
-        elif fmt == "json":
-            out_.write_json({"agreements": out_.records(shown)}, out)
-        else:
-            columns = [
-                "agreement_id",
-                "kind",
-                "payer",
-                "payee",
-                "amount",
-                "currency",
-                "status",
-                "start_date",
-                "end_date",
-            ]
-            table = shown[columns].assign(
-                amount=[
-                    out_.qualified_amount(out_.grouped_amount(a), q) if a else "undisclosed"
-                    for a, q in zip(shown["amount"], shown["amount_qualifier"], strict=True)
-                ]
-            )
-            out_.render_table(table, out, title="Agreements", right=["amount"])
+        out_.render_table(table, out, title="Agreements", right=["amount"])
 
 
 @app.command()

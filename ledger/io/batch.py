@@ -100,7 +100,7 @@ class AgreementBatch:
         """One batch of several, in file order (by line)."""
         if len(batches) == 1:
             return batches[0]
-        frames = [pd.concat([getattr(b, name) for b in batches], ignore_index=True) for name in _FRAMES]
+        frames = [_concat([getattr(b, name) for b in batches]) for name in _FRAMES]
         agreements = frames[0].sort_values("line", kind="stable").reset_index(drop=True)
         return cls(agreements, *frames[1:])
 
@@ -152,17 +152,9 @@ class AgreementBatch:
 
 
 _FRAMES = ("agreements", "slices", "relations", "sources", "capacities", "minimums")
-_OPTIONAL_TEXT = (
-    "kind",
-    "payer",
-    "payee",
-    "currency",
-    "confidence",
-    "resource",
-    "participants",
-    "notes",
-    "assumptions",
-)
+# The record columns that are the batch's own text, as it is (None where missing).
+_TEXT_COLUMNS = ("kind", "payer", "payee", "currency", "confidence", "resource", "participants", "notes", "assumptions")
+# The columns left out where they hold the record's default.
 _DEFAULTS = {
     "profile": Profile.STRAIGHT_LINE.value, "basis": Basis.MONTHLY.value, "status": Status.ANNOUNCED.value,
     "amount_qualifier": Qualifier.EXACT.value,
@@ -183,7 +175,7 @@ class _Columns:
     def columns(self) -> dict[str, list[Any]]:
         frame = self.batch.agreements
         out: dict[str, list[Any]] = {"agreement_id": frame["agreement_id"].tolist()}
-        out |= {name: _plain(frame[name]) for name in _OPTIONAL_TEXT}
+        out |= {name: _plain(frame[name]) for name in _TEXT_COLUMNS}
         out |= {
             name: [None if v == default else v for v in frame[name].tolist()] for name, default in _DEFAULTS.items()
         }
@@ -306,6 +298,13 @@ def _amounts(minor: np.ndarray, currencies: np.ndarray, given: np.ndarray) -> li
         rows = given & (currencies == code)
         out[rows] = format_minor_array(minor[rows], MINOR_DIGITS[code]).astype(object)
     return out.tolist()
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of the frames, in the dtypes of those that have rows: an empty frame of objects (a part no
+    agreement of the fast path has, such as minimums) would make an int64 column objects, which hash
+    differently, so the same agreement would have another digest in a file read partly by the fast path."""
+    return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
 
 
 def _hashes(frame: pd.DataFrame) -> np.ndarray:

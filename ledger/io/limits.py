@@ -25,6 +25,9 @@ MAX_LABEL_CHARS = 1_000  # one-line labels: resource, unit, chip family, source 
 MAX_TEXT_CHARS = 10_000  # free text: notes, assumptions, participants; list cells (tranche amounts, weights)
 MAX_URL_CHARS = 2_000
 MAX_DECIMAL_CHARS = 40  # an amount or quantity written out
+# A CSV cell holding a JSON array (relations, sources, tranches): room for a dated tranche per month of the
+# longest term (1,200 of them, about 90,000 characters) or some 300 sources of the longest url and title.
+MAX_JSON_CHARS = 1_000_000
 
 MAX_YAML_BYTES = 16 * 1024 * 1024  # a YAML file; larger sets of agreements belong in CSV
 MAX_YAML_NODES = 500_000  # scalars, lists and mappings in one YAML file (~20,000 agreements)
@@ -95,3 +98,5 @@ LABEL = TextRule("text", MAX_LABEL_CHARS)
 TEXT = TextRule("text", MAX_TEXT_CHARS, multiline=True)
 LIST = TextRule("a list", MAX_TEXT_CHARS)
 URL = TextRule("a web address", MAX_URL_CHARS)
+# JSON may be laid out over lines; the text inside it is checked field by field once it is read.
+JSON_ARRAY = TextRule("a JSON array", MAX_JSON_CHARS, multiline=True)

@@ -27,6 +27,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ledger.domain.agreements import Agreement, Party, Valuation
 from ledger.errors import InputError, InputProblem
+from ledger.formulas import unneutralise_formula
 from ledger.io.batch import AgreementBatch
 from ledger.io.csv_fast import read_fast
 from ledger.io.limits import MAX_COUNTED, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
@@ -88,6 +89,8 @@ def _read_csv(name: str, text: str, progress: Progress, fast: bool) -> LedgerFil
     progress(f"Reading {Path(name).name}", None)
     header, rows, lines = _parse_csv(name, text)
     _check_header(name, header)
+    if "'" in text:
+        _unquote_formulas(rows)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     fast_part, take = read_fast(frame, lines) if fast and len(frame) else (None, np.zeros(len(frame), dtype=bool))
     batches = [] if fast_part is None else [fast_part]
@@ -100,6 +103,15 @@ def _read_csv(name: str, text: str, progress: Progress, fast: bool) -> LedgerFil
     batch = AgreementBatch.concat(batches)
     _refuse_duplicate_keys(name, batch)
     return LedgerFile(name, batch=batch)
+
+
+def _unquote_formulas(rows: list[list[str]]) -> None:
+    """Cells as they were before a spreadsheet-safe export quoted them: `'=x` reads as `=x` (ledger.formulas),
+    so that `ledger agreements --format csv` imports as the agreements it was written from."""
+    for row in rows:
+        for j, cell in enumerate(row):
+            if cell.startswith("'"):
+                row[j] = unneutralise_formula(cell)
 
 
 @contextmanager

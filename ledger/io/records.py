@@ -9,6 +9,7 @@ column it is about.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from ledger.domain.dates import LAST_DAY, ONE_DAY, RANGE_EXPECTED, in_range
 from ledger.domain.money import MINOR_DIGITS, parse_amount
 from ledger.domain.spend import MinimumPeriod
 from ledger.errors import DomainError, InputProblem
-from ledger.io.limits import LABEL, LIST, MAX_DECIMAL_CHARS, MAX_ID_CHARS, NAME, TEXT, URL
+from ledger.io.limits import JSON_ARRAY, LABEL, LIST, MAX_DECIMAL_CHARS, MAX_ID_CHARS, NAME, TEXT, URL
 
 T = TypeVar("T")
 
@@ -112,6 +113,50 @@ def _split(value: object) -> object:
     return value
 
 
+class _RepeatedKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (json would keep the last of a repeated key silently)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _RepeatedKeyError(key)
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)  # NaN, Infinity: no amount or date is one
+
+
+def json_objects(keys: str, example: str) -> Callable[[object], object]:
+    """A before-validator for a list field that a CSV cell fills with a JSON array of objects (YAML gives
+    the list itself, which passes on). The objects are then validated like YAML's, field by field."""
+    expected = f"a JSON array of {{{keys}}} objects, like {example}"
+
+    def parse(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        JSON_ARRAY.check(value)
+        try:
+            parsed = json.loads(value, object_pairs_hook=_once, parse_constant=_no_constant)
+        except _RepeatedKeyError as error:
+            raise ValueError(f"{expected}, each key once ({error.key!r} is repeated)") from None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{expected} (not JSON: {error.msg} at character {error.pos + 1})") from None
+        except (ValueError, RecursionError):  # a constant, a number past Python's digits, nesting past its stack
+            raise ValueError(expected) from None
+        if not isinstance(parsed, list) or not all(isinstance(item, dict) for item in parsed):
+            raise ValueError(expected)
+        return parsed
+
+    return parse
+
+
 def _url(value: object) -> object:
     URL.check(value)
     if isinstance(value, str) and re.match(r"^https?://\S+$", value.strip()):
@@ -161,6 +206,16 @@ class TrancheRecord(_Record):
     amount: DecimalText
 
 
+# The list fields a CSV cell holds as a JSON array, with the keys their YAML entries have.
+_RELATIONS = json_objects("kind, to", '[{"kind": "additional", "to": "OAI-AWS-2025-11"}]')
+_SOURCES = json_objects(
+    "url, title, date", '[{"url": "https://example.com/a", "title": "A report", "date": "2026-01-05"}]'
+)
+_TRANCHES = json_objects(
+    "start_date, end_date, amount", '[{"start_date": "2026-01-01", "end_date": "2026-12-31", "amount": "100.00"}]'
+)
+
+
 class AgreementRecord(_Record):
     """One agreement as written in an import file (CSV columns or YAML keys)."""
 
@@ -185,13 +240,13 @@ class AgreementRecord(_Record):
     assumptions: Annotated[str, BeforeValidator(_assumptions)] | None = None
     relation_to: Key | None = None
     relation_kind: RelationKind | None = None
-    relations: tuple[RelationRecord, ...] = ()
+    relations: Annotated[tuple[RelationRecord, ...], BeforeValidator(_RELATIONS)] = ()
     source_url: Url | None = None
     source_title: Label | None = None
     source_date: IsoDate | None = None
-    sources: tuple[SourceRecord, ...] = ()
+    sources: Annotated[tuple[SourceRecord, ...], BeforeValidator(_SOURCES)] = ()
     tranche_amounts: Annotated[tuple[DecimalText, ...], BeforeValidator(_split)] | None = None
-    tranches: tuple[TrancheRecord, ...] | None = None
+    tranches: Annotated[tuple[TrancheRecord, ...], BeforeValidator(_TRANCHES)] | None = None
     ramp_weights: Annotated[tuple[Annotated[int, Field(ge=0)], ...], BeforeValidator(_split)] | None = None
     chip_family: Label | None = None
     quantity: DecimalText | None = None

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.domain.money import MINOR_DIGITS, format_minor_array, minor_array, to_decimal
+from ledger.formulas import formula_like, neutralise_formula
 
 SCHEDULE_CSV_COLUMNS = ["agreement_id", "period", "period_start", "period_end", "amount", "currency"]
 CONSOLIDATED_CSV_COLUMNS = ["payer", "payee", "resource", "period", "period_start", "period_end", "amount", "currency"]
@@ -102,9 +103,6 @@ def agreements_for_output(frame: pd.DataFrame) -> pd.DataFrame:
     return shown[LISTING_COLUMNS].astype(object).where(shown[LISTING_COLUMNS].notna(), None)
 
 
-# OWASP's rule for CSV injection: a cell beginning with one of these is a formula to a spreadsheet.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
 # The columns that hold what the ledger computes and formats itself: amounts (`-700.00` is a negative
 # amount, not a formula), dates, timestamps, counts, shares and flags. They are written as they are; every
 # other column is text (ids, names, resources, descriptions, labels) and is neutralised. Decided by column,
@@ -124,11 +122,6 @@ VALUE_COLUMNS = frozenset({
 })  # fmt: skip
 
 
-def neutralise_formula(text: str) -> str:
-    """`=HYPERLINK(...)` -> `'=HYPERLINK(...)`: a spreadsheet shows the text instead of running it."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 def _text_columns(frame: pd.DataFrame) -> list[Any]:
     """The columns that may hold text a user wrote: all but VALUE_COLUMNS and numeric or date dtypes."""
     return [
@@ -145,7 +138,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for column in _text_columns(frame):
         # Once per distinct value: a schedule repeats each id on thousands of lines.
         codes, distinct = pd.factorize(frame[column], use_na_sentinel=True)
-        risky = [isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) for v in distinct]
+        risky = [isinstance(v, str) and formula_like(v) for v in distinct]
         if any(risky):
             safe = np.array([neutralise_formula(v) if r else v for v, r in zip(distinct, risky, strict=True)] + [None])
             changed[column] = safe[codes]  # code -1 (missing) takes the trailing None

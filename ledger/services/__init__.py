@@ -22,7 +22,7 @@ from ledger.services.reconciliation import (
     findings_frame,
     reconcile,
 )
-from ledger.services.schedules import FiscalChoice, ScheduleRequest, agreements, schedule
+from ledger.services.schedules import FiscalChoice, ScheduleRequest, agreement_records, agreements, schedule
 
 __all__ = [
     "ConsolidatedRequest",
@@ -31,6 +31,7 @@ __all__ = [
     "ScheduleRequest",
     "UnitOfWorkFactory",
     "adjustments",
+    "agreement_records",
     "agreements",
     "consolidated_schedule",
     "findings_frame",

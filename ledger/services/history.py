@@ -23,6 +23,7 @@ from ledger.domain.calendars import FiscalCalendar
 from ledger.domain.history import Action, Entity, Known, Provenance, Record, changed_fields, is_live
 from ledger.domain.money import format_minor
 from ledger.errors import NotFoundError
+from ledger.io.readers import read_records
 from ledger.services.schedules import _unknown as unknown_name  # the one 'did you mean' rule
 
 RECORD_KINDS = "agreement, valuation, party or billing file"
@@ -349,3 +350,13 @@ def incoming_relations(uow_factory: UnitOfWorkFactory, key: str) -> list[tuple[s
     """(agreement, relation kind) of every agreement in the book that relates to `key`."""
     with uow_factory() as uow:
         return [(owner, kind) for owner, kind, target in uow.store.relations() if target == key]
+
+
+def void_agreements(uow_factory: UnitOfWorkFactory, at: Known | None = None) -> pd.DataFrame:
+    """The void agreements (as of `at`) in the columns of the agreement listing (services.agreements):
+    what `ledger agreements --include-void` adds, marked void."""
+    with uow_factory() as uow:
+        rows = uow.store.latest_history(Entity.AGREEMENT.value, None, at)
+    records = [json.loads(row["record"]) for row in rows if row["action"] == Action.VOID and row["record"]]
+    frame = read_records("the void agreements", agreements=records).batch.agreements
+    return frame.drop(columns=["participants", "assumptions", "line"])

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Profile
 from ledger.domain.calendars import FiscalCalendar, Grain
@@ -40,10 +41,7 @@ def schedule(uow_factory: UnitOfWorkFactory, request: ScheduleRequest) -> pd.Dat
             payer_ids=party_and_subsidiaries(parties, request.payer, "payer"),
             payee_ids=party_and_subsidiaries(parties, request.payee, "payee"),
         )
-        if request.agreements:
-            missing = sorted(set(request.agreements) - set(frame["agreement_id"]))
-            if missing:
-                unknown_agreement(missing[0], store.agreement_keys())
+        refuse_unknown_agreements(store, request.agreements, frame["agreement_id"])
         slices = store.slices_frame(frame.loc[frame["profile"] != Profile.STRAIGHT_LINE.value, "id"].tolist())
     calendars = party_calendars(frame, request.fiscal_calendar) if request.grain is Grain.FISCAL_YEAR else None
     return schedule_frame(frame, slices, request.grain, calendars)
@@ -90,6 +88,13 @@ def party_groups(parties: pd.DataFrame) -> dict[str, str]:
     return {name[pid]: name[top_of(parent, pid)] for pid in name}
 
 
+def refuse_unknown_agreements(store: Store, wanted: Sequence[str], found: Iterable[str]) -> None:
+    """NotFoundError naming the first of `wanted` that is not among the agreements `found` (with close keys)."""
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        unknown_agreement(missing[0], store.agreement_keys())
+
+
 def unknown_agreement(key: str, known: Iterable[str]) -> None:
     raise NotFoundError(_unknown("agreement", key, known))
 
@@ -100,8 +105,17 @@ def _unknown(what: str, name: str, known: Iterable[str]) -> str:
     return f"no {what} named {name!r} in the ledger{hint}"
 
 
-def agreements(uow_factory: UnitOfWorkFactory) -> pd.DataFrame:
-    """Every agreement with its parties, amount, term and profile."""
+def agreement_records(uow_factory: UnitOfWorkFactory, keys: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every agreement (or those of `keys`) as an import file's entry that rebuilds it exactly, by key."""
     with uow_factory() as uow:
-        frame = uow.store.agreements_frame()
+        batch = uow.store.agreement_batch(list(keys) if keys else None)
+        refuse_unknown_agreements(uow.store, keys, batch.agreements["agreement_id"])
+    return batch.to_records()
+
+
+def agreements(uow_factory: UnitOfWorkFactory, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """Every agreement (or those of `keys`) with its parties, amount, term and profile."""
+    with uow_factory() as uow:
+        frame = uow.store.agreements_frame(keys=list(keys) or None)
+        refuse_unknown_agreements(uow.store, keys, frame["agreement_id"])
     return frame.drop(columns=[c for c in frame.columns if c.startswith(("payer_fy", "payee_fy")) or c == "id"])

@@ -142,10 +142,11 @@ def generate(path: Path, count: int, seed: int = 7, related: float = 0.1) -> Non
 
 def run_backend(backend: str, url: str, csv_path: Path, out_dir: Path, count: int) -> Report:
     from ledger import services
-    from ledger.api import Ledger
+    from ledger.api import AGREEMENT_COLUMNS, Ledger
     from ledger.domain.calendars import Grain
     from ledger.io.readers import read_ledger_file
     from ledger.render import output
+    from ledger.render.agreement_files import write_agreements
     from ledger.schedule.kernel import amortize
     from ledger.schedule.schedules import periods_for, slice_arrays
 
@@ -197,6 +198,18 @@ def run_backend(backend: str, url: str, csv_path: Path, out_dir: Path, count: in
     print(f"  {len(findings):,} findings", file=sys.stderr)
     with stage(report, memory, "consolidated yearly schedule", "lines") as done:
         done(len(services.consolidated_schedule(book.unit_of_work, services.ConsolidatedRequest(Grain.YEAR))))
+    with stage(report, memory, "agreements read back (Store.agreement_batch)", "agreements") as done:
+        with book.unit_of_work() as uow:
+            stored = uow.store.agreement_batch()
+        done(len(stored))
+    with stage(report, memory, "agreement records (AgreementBatch.to_records)", "agreements") as done:
+        records = stored.to_records()
+        done(len(records))
+    with stage(report, memory, "export agreements CSV (lossless)", "agreements") as done:
+        with (out_dir / f"agreements_{backend}.csv").open("w", newline="") as handle:
+            write_agreements(records, AGREEMENT_COLUMNS, "csv", handle)
+        done(len(records))
+    del stored, records
     book.close()
     memory.stop()
     total = sum(s.seconds for s in report.stages if s.name.startswith(("import, whole", "export yearly")))
@@ -260,6 +273,8 @@ def main() -> None:
         if len(reports) == 2:
             same = (work / "yearly_sqlite.csv").read_bytes() == (work / "yearly_postgresql.csv").read_bytes()
             print(f"\nyearly CSV identical on both backends: {same}")
+            same = (work / "agreements_sqlite.csv").read_bytes() == (work / "agreements_postgresql.csv").read_bytes()
+            print(f"agreements CSV identical on both backends: {same}")
     for report in reports:
         print("\n" + report.markdown())
     print(f"\n`ledger --help`: {help_seconds():.2f} s (best of 5)")

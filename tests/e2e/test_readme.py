@@ -114,6 +114,8 @@ def test_console_sessions_run_as_shown(tmp_path: Path) -> None:
                     assert shown_lines(done.stdout) == shown_lines(shown), command
     assert (tmp_path / "acme.csv").read_text().startswith("agreement_id,period,")
     assert "ACME-GPU-2026" in (tmp_path / "agreements.csv").read_text()
+    book = (tmp_path / "book.csv").read_bytes()
+    assert b"ACME-CLOUD-2028" in book and (tmp_path / "copy.csv").read_bytes() == book  # exported, imported, again
     assert (tmp_path / "founding.png").stat().st_size > 10_000
 
 
@@ -179,6 +181,7 @@ def test_benchmark_script_runs_small(tmp_path: Path, monkeypatch: pytest.MonkeyP
     names = [stage.name for stage in report.stages]
     assert "amortization kernel (monthly lines)" in names and "export yearly CSV" in names
     assert "| import, whole (one transaction) |" in report.markdown()
+    assert "export agreements CSV (lossless)" in names and (tmp_path / "agreements_sqlite.csv").stat().st_size
 
 
 def test_the_history_query_gives_what_was_known(db_url: str, tmp_path: Path) -> None:

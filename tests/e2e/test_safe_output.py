@@ -16,7 +16,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ledger.db.engine import make_engine
-from ledger.render.output import FORMULA_TRIGGERS, VALUE_COLUMNS
+from ledger.formulas import formula_like
+from ledger.render.output import VALUE_COLUMNS
 from tests.e2e.runner import Done, ledger
 
 FOCUS_A2 = Path(__file__).resolve().parent.parent / "data" / "focus" / "spec_v1.2_saas_spend_agreements_a2.csv"
@@ -79,7 +80,7 @@ def test_every_csv_export_quotes_formula_text_and_only_text(hostile: tuple[Path,
                     assert VALUE.match(value) and safe_row[column] == value, (export, column, value)
                     continue
                 seen.add(value)
-                quoted = value.startswith(FORMULA_TRIGGERS)
+                quoted = formula_like(value)
                 assert safe_row[column] == ("'" + value if quoted else value), (export, column, value)
     assert {LINK, "+1", "-cmd", "@SUM(1)", "-2+3", "=1+1", "+1 → -cmd → +1", "=tab resource"} <= seen
 

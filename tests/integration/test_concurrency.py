@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,29 +114,6 @@ def state(url: str) -> dict[str, Any]:
     with Ledger(url) as book:
         found["burn"] = book.burn(AS_OF).sort_values("agreement_id").to_csv(index=False)
     return found
-
-
-@pytest.fixture
-def fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """A factory of fresh, migrated ledgers on the backend under test."""
-    from tests.conftest import create_pg_database, drop_pg_database, pg_url
-
-    made: list[str] = []
-
-    def make(name: str) -> str:
-        if backend == "sqlite":
-            import shutil
-
-            path = tmp_path / f"{name}.db"
-            shutil.copy(request.getfixturevalue("sqlite_template"), path)
-            return f"sqlite:///{path}"
-        database = create_pg_database(template=request.getfixturevalue("pg_template"))
-        made.append(database)
-        return pg_url(database)
-
-    yield make
-    for database in made:
-        drop_pg_database(database)
 
 
 @pytest.fixture

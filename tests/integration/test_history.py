@@ -78,6 +78,8 @@ def test_a_restated_deal_keeps_its_past(book: Ledger, tmp_path: Path) -> None:
 
     then = book.schedule(by="year", known_as_of=before_change)
     pd.testing.assert_frame_equal(then, old_schedule)
+    (record,) = book.agreement_records(["AWS-1"], known_as_of=before_change)
+    assert record["term_months"] == 60 and record["notes"] == "first report"
     now = book.schedule(by="year")
     assert now["amount_minor"].sum() == then["amount_minor"].sum() == 38_000_000_000_00
     assert len(now) > len(then)
@@ -199,6 +201,9 @@ def test_void_takes_an_agreement_out_of_every_figure_and_restore_brings_it_back(
     assert key not in voided[4]  # type: ignore[operator]
     assert book.show(key).state.state == "void"
     assert book.history([key])["action"].tolist() == ["void", "create"]
+    listing = book.agreements(include_void=True).set_index("agreement_id")
+    assert bool(listing.loc[key, "void"]) and not listing["void"].drop([key, f"{key}-TRN"]).any()
+    assert listing.loc[key, "amount_minor"] == 100_000_000_000_00 and listing.loc[key, "status"] == "announced"
     with pytest.raises(LedgerError, match="not in the book"):
         book.void(key, reason="again")
     book.restore(key, f"{key}-TRN", reason="it was right")

@@ -20,7 +20,7 @@ COMMAND_METHODS = {
     "init": ["init"],
     "seed": ["seed"],
     "import": ["import_file"],
-    "agreements": ["agreements"],
+    "agreements": ["agreements", "agreement_records"],
     "quickstart": ["init", "seed", "founding_example", "schedule", "agreements"],
     "schedule": ["schedule", "consolidated"],
     "adjustments": ["adjustments"],

@@ -253,6 +253,44 @@ def test_ids_urls_amounts_and_lists_are_bounded(tmp_path: Path) -> None:
     assert found[4].endswith("expected a list of at most 10,000 characters")
 
 
+def test_json_cells_are_bounded_and_checked_inside(tmp_path: Path) -> None:
+    """A JSON cell is text of at most MAX_JSON_CHARS without control characters; what it holds is checked
+    by each field's own rule (an escaped bidi override is still one); nesting cannot exhaust the stack."""
+    big = '[{"url": "https://a.example/' + "u" * limits.MAX_JSON_CHARS + '"}]'
+    cells = [
+        big,
+        '[{"kind": "additional", "to": "B\\u202e"}]',
+        "[\x01]",
+        "[" * 200_000 + "]" * 200_000,
+        '[{"url": "https://a.example/", "title": "' + "t" * (limits.MAX_LABEL_CHARS + 1) + '"}]',
+    ]
+    columns = ["sources", "relations", "relations", "tranches", "sources"]
+    rows = [
+        f"R{i},cloud_commitment,P,Q,1.00,USD,2026-01-01,12,{'tranches' if column == 'tranches' else ''},"
+        + ",".join(
+            '"' + cell.replace('"', '""') + '"' if c == column else "" for c in ("relations", "sources", "tranches")
+        )
+        for i, (column, cell) in enumerate(zip(columns, cells, strict=True))
+    ]
+    path = write(tmp_path, HEADER + ",profile,relations,sources,tranches\n" + "\n".join(rows) + "\n")
+    started = time.perf_counter()
+    found = lines(path)
+    assert time.perf_counter() - started < 5
+    assert [line.split(": got")[0] for line in found] == [
+        f"{path}:2: sources", f"{path}:3: relations.0.to", f"{path}:4: relations", f"{path}:5: tranches",
+        f"{path}:6: sources.0.title",
+    ]  # fmt: skip
+    assert found[0].endswith("expected a JSON array of at most 1,000,000 characters")
+    assert found[1].endswith(
+        "expected an id of letters, digits and . _ : / - (at most 100 characters), like OAI-AWS-2026-02"
+    )
+    assert found[2].endswith(
+        "expected a JSON array without control characters other than tab and line breaks (it has U+0001 at character 2)"
+    )
+    assert "expected a JSON array of {start_date, end_date, amount} objects" in found[3]
+    assert found[4].endswith("expected text of at most 1,000 characters")
+
+
 # -- control characters --------------------------------------------------------------------------------------
 
 LINE_ONLY = ["\t", "\n", "\u202e", "\u2066", "\u200f", "\u2028", "\ufeff"]

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.formulas import neutralise_formula, unneutralise_formula
 from ledger.render import burn_output, flows_output, output
 from ledger.render.files import OutputFileError, atomic_output, atomic_path, check_writable
 
@@ -77,14 +78,23 @@ def test_money_and_dates_of_every_export_are_value_columns() -> None:
     assert output.VALUE_COLUMNS - {"difference"} <= every  # no stale names
 
 
-@given(st.lists(st.text(max_size=12), min_size=1, max_size=8))
+@given(st.lists(st.text(max_size=12) | st.sampled_from(["'=x", "''+1", "'", "'a", "O'Reilly"]), min_size=1, max_size=8))
 def test_safe_csv_reads_back_as_the_text_or_the_quoted_text(names: list[str]) -> None:
     frame = pd.DataFrame({"payer": names, "amount": ["-1.00"] * len(names)})
     raw = csv_rows(frame, raw=True)
     safe = csv_rows(frame)
     assert [r[0] for r in raw[1:]] == names  # raw is exact, \r and \n included
     for name, row in zip(names, safe[1:], strict=True):
-        assert row == [("'" + name) if name.startswith(tuple(TRIGGERS)) else name, "-1.00"]
+        assert row == [("'" + name) if name.lstrip("'").startswith(tuple(TRIGGERS)) else name, "-1.00"]
+        assert unneutralise_formula(row[0]) == name  # what `ledger import` reads: one quote off, exactly
+
+
+def test_a_quoted_looking_value_gets_one_more_quote() -> None:
+    """So that taking one quote off always gives the value: `'=x` (a value that has a quote) is `''=x`."""
+    values = ["=x", "'=x", "''@y", "'x", "'", "x="]
+    assert [neutralise_formula(v) for v in values] == ["'=x", "''=x", "'''@y", "'x", "'", "x="]
+    cells = ["'=x", "''=x", "'x", "'", "=x", "'\t"]
+    assert [unneutralise_formula(c) for c in cells] == ["=x", "'=x", "'x", "'", "=x", "\t"]
 
 
 def test_carriage_returns_are_quoted_so_rows_stay_whole() -> None:

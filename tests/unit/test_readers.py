@@ -232,3 +232,115 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
     assert problems(write(tmp_path, "x", "deals.txt"))[0].endswith("expected a .csv, .yaml or .yml file")
     assert "valid YAML" in problems(write(tmp_path, "agreements: [\n", "bad.yaml"))[0]
     assert problems(write(tmp_path, "", "empty.csv"))[0].endswith("expected a header row naming the columns")
+
+
+# -- JSON list cells -----------------------------------------------------------------------------------------
+
+JSON_HEADER = HEADER + ",profile,relations,sources,tranches"
+
+
+def csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def test_list_columns_take_a_json_array_in_a_csv_cell(tmp_path: Path) -> None:
+    relations = '[{"kind": "additional", "to": "B"}, {"kind": "Expands", "to": "C"}]'
+    sources = '[{"url": "https://a.example/1", "title": "One", "date": "2026-01-05"},\n {"url": "https://b.example/"}]'
+    tranches = (
+        '[{"start_date": "2026-01-01", "end_date": "2026-06-30", "amount": "1.00"},'
+        ' {"start_date": "2026-07-01", "end_date": "2027-12-31", "amount": 2}]'
+    )
+    path = write(
+        tmp_path,
+        JSON_HEADER + "\n"
+        f"A,cloud_commitment,P,Q,3.00,USD,2026-01-01,24,,tranches,{csv_cell(relations)},{csv_cell(sources)},"
+        f"{csv_cell(tranches)}\n"
+        "B,cloud_commitment,P,Q,3.00,USD,2026-01-01,24,,,[],[],\n",
+    )
+    yaml_path = write(
+        tmp_path,
+        "agreements:\n"
+        "- {agreement_id: A, kind: cloud_commitment, payer: P, payee: Q, amount: 3.00, currency: USD,"
+        " start_date: 2026-01-01, term_months: 24, profile: tranches,\n"
+        "   relations: [{kind: additional, to: B}, {kind: expands, to: C}],\n"
+        "   sources: [{url: 'https://a.example/1', title: One, date: 2026-01-05}, {url: 'https://b.example/'}],\n"
+        "   tranches: [{start_date: 2026-01-01, end_date: 2026-06-30, amount: 1.00},"
+        " {start_date: 2026-07-01, end_date: 2027-12-31, amount: 2}]}\n"
+        "- {agreement_id: B, kind: cloud_commitment, payer: P, payee: Q, amount: 3.00, currency: USD,"
+        " start_date: 2026-01-01, term_months: 24}\n",
+        "deals.yaml",
+    )
+    batch = read_ledger_file(path).batch
+    assert batch.digests().tolist() == read_ledger_file(yaml_path).batch.digests().tolist()
+    assert batch.relations[["kind", "related_id"]].values.tolist() == [["additional", "B"], ["expands", "C"]]
+    assert batch.sources["url"].tolist() == ["https://a.example/1", "https://b.example/"]
+    assert batch.slices["amount_minor"].tolist() == [100, 200]
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "expected"),
+    [
+        ("relations", '{"kind": "additional", "to": "B"}', "relations: got '{\"kind\": \"additional\", \"to\": \"B\"}', "
+         'expected a JSON array of {kind, to} objects, like [{"kind": "additional", "to": "OAI-AWS-2025-11"}]'),
+        ("relations", '["B"]', "relations: got '[\"B\"]', expected a JSON array of {kind, to} objects, like"),
+        ("relations", "B;additional", "relations: got 'B;additional', expected a JSON array of {kind, to} objects, "
+         'like [{"kind": "additional", "to": "OAI-AWS-2025-11"}] (not JSON: Expecting value at character 1)'),
+        ("relations", '[{"kind": "parent", "to": "B"}]', "relations.0.kind: got 'parent', expected one of"),
+        ("relations", '[{"kind": "additional", "to": "A"}]', "relation_to: got 'A', expected a relation to another"),
+        ("sources", '[{"url": "ftp://x"}]', "sources.0.url: got 'ftp://x', expected a web address starting with"),
+        ("sources", '[{"url": "https://x.example/", "url": "https://y.example/"}]', "each key once ('url' is repeated)"),
+        ("sources", '[{"url": "https://x.example/", "colour": "blue"}]', "sources.0.colour: got 'blue', expected a known"),
+        ("tranches", '[{"start_date": "2026-01-01", "end_date": "2027-12-31", "amount": 3.0}]',
+         "tranches.0.amount: got 3.0, expected a plain decimal written as text, like 100000000000.00"),
+        ("tranches", '[{"start_date": "2026-01-01", "end_date": "2027-12-31", "amount": "NaN"}]',
+         "tranches.0.amount: got 'NaN', expected a plain non-negative decimal"),
+        ("tranches", "[NaN]", "tranches: got '[NaN]', expected a JSON array of {start_date, end_date, amount} objects"),
+        ("tranches", '[{"start_date": "2026-01-01", "end_date": "2027-12-31", "amount": "2.00"}]',
+         "expected tranches summing to the amount 3.00, not 2.00"),
+    ],
+)  # fmt: skip
+def test_json_cells_are_refused_in_one_line(tmp_path: Path, column: str, cell: str, expected: str) -> None:
+    cells = {"relations": "", "sources": "", "tranches": "", column: csv_cell(cell)}
+    profile = "tranches" if column == "tranches" else ""
+    row = f"A,cloud_commitment,P,Q,3.00,USD,2026-01-01,24,,{profile},{cells['relations']},{cells['sources']}"
+    path = write(tmp_path, f"{JSON_HEADER}\n{row},{cells['tranches']}\n")
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:2: ") and expected in found, found
+
+
+def test_a_quote_before_a_formula_character_is_taken_off(tmp_path: Path) -> None:
+    """What a spreadsheet-safe CSV export wrote (ledger.formulas): one `'` off a cell of quotes and = + - @."""
+    path = write(
+        tmp_path,
+        HEADER + ",resource,notes\n"
+        "A,cloud_commitment,'=HYPERLINK(\"x\"),''-cmd,1.00,USD,2026-01-01,12,,'@SUM(1),O'Reilly\n"
+        "B,cloud_commitment,'Acme,'+1,1.00,USD,2026-01-01,12,,',''\n",
+    )
+    for fast in (True, False):
+        rows = read_ledger_file(path, fast=fast).batch.agreements.to_dict("records")
+        assert [(r["payer"], r["payee"], r["resource"], r["notes"]) for r in rows] == [
+            ('=HYPERLINK("x")', "'-cmd", "@SUM(1)", "O'Reilly"),
+            ("'Acme", "+1", "'", "''"),
+        ]
+
+
+def test_a_file_read_partly_by_the_fast_path_gives_the_digests_of_yaml(tmp_path: Path) -> None:
+    """A minimum goes row by row beside rows the fast path takes; the batch's minimum amounts stay int64."""
+    path = write(
+        tmp_path,
+        HEADER + ",minimum_amount,minimum_period\n"
+        "A,cloud_commitment,P,Q,12.00,USD,2026-01-01,12,,,\n"
+        "B,cloud_commitment,P,Q,12.00,USD,2026-01-01,12,,1.00,month\n",
+    )
+    yaml_path = write(
+        tmp_path,
+        "agreements:\n"
+        "- {agreement_id: A, kind: cloud_commitment, payer: P, payee: Q, amount: 12.00, currency: USD,"
+        " start_date: 2026-01-01, term_months: 12}\n"
+        "- {agreement_id: B, kind: cloud_commitment, payer: P, payee: Q, amount: 12.00, currency: USD,"
+        " start_date: 2026-01-01, term_months: 12, minimum_amount: 1.00, minimum_period: month}\n",
+        "deals.yaml",
+    )
+    batch = read_ledger_file(path).batch
+    assert batch.minimums["amount_minor"].dtype == "int64"
+    assert batch.digests().tolist() == read_ledger_file(yaml_path).batch.digests().tolist()
