@@ -141,13 +141,19 @@ class Ledger:
             return _with_decimals(services.consolidated_schedule(book, request), decimals)
 
     def adjustments(
-        self, by: Grain | str = Grain.YEAR, fiscal_calendar: str | FiscalCalendar = "payer", *, decimals: bool = True
+        self,
+        by: Grain | str = Grain.YEAR,
+        fiscal_calendar: str | FiscalCalendar = "payer",
+        *,
+        decimals: bool = True,
+        known_as_of: Moment | None = None,
     ) -> pd.DataFrame:
         """What consolidation removes from each agreement (negative amounts), by period, relation and related id.
 
         Columns: agreement_id, relation_kind, related_id, period, period_start, period_end,
         amount_minor, currency, amount (`decimals=False` leaves `amount` out)."""
-        frame = services.adjustments(self.unit_of_work, Grain(by), fiscal_choice(fiscal_calendar))
+        with self._book(known_as_of) as book:
+            frame = services.adjustments(book, Grain(by), fiscal_choice(fiscal_calendar))
         return _with_decimals(frame, decimals)
 
     def reconcile(self, *, known_as_of: Moment | None = None) -> list[Finding]:

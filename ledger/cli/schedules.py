@@ -95,6 +95,7 @@ def schedule(
 def adjustments(
     by: Annotated[str, typer.Option("--by", help="Period size: " + ", ".join(GRAINS) + ".", metavar="GRAIN")] = "year",
     fiscal_calendar: Annotated[str, FISCAL_OPTION] = "payer",
+    known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
@@ -113,7 +114,7 @@ def adjustments(
     fmt = choice("--format", fmt_name, FORMATS)
     fiscal = fiscal_option(fiscal_choice, fiscal_calendar)
     with open_ledger() as book:
-        frame = book.adjustments(grain, fiscal, decimals=False)
+        frame = book.adjustments(grain, fiscal, decimals=False, known_as_of=known_as_of)
     text = out_.as_text(frame, out_.ADJUSTMENT_CSV_COLUMNS)
     with output_stream(output) as out:
         meta = {"by": grain.value}

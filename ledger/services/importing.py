@@ -157,8 +157,8 @@ def import_files(
         for path in paths:
             data = read_ledger_file(path, progress)
             store_file(uow.store, data, summary, progress, history)
+            history.flush()  # written now, so that a later file of this import sees these as the records' past
             summary.files.append(str(path))
-        history.flush()
         if summary.agreements_created or summary.agreements_updated:
             refuse_past_book_limit(uow.store, "agreement")
             progress("Consolidating relations", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
-import os
 import re
 import shlex
 import shutil
@@ -19,6 +18,7 @@ from sqlalchemy import text
 
 from ledger.api import Ledger
 from ledger.db.engine import make_engine
+from tests.e2e.runner import Done, ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -62,11 +62,12 @@ def test_readme_starts_with_the_two_setup_commands_that_ci_runs() -> None:
         assert extracted.strip() == block.body.strip()
 
 
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(command: str, cwd: Path) -> Done:
+    """A README command line, run as the installed `ledger` would run it (tests/e2e/runner.py: in this
+    process, with its own argv, folder, environment without LEDGER_DATABASE_URL, stdout and stderr)."""
     argv = shlex.split(command)
     assert argv[0] == "ledger" and LEDGER is not None
-    env = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
-    return subprocess.run([LEDGER, *argv[1:]], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    return ledger(*argv[1:], cwd=cwd)
 
 
 def test_quickstart_output_is_what_the_readme_shows(tmp_path: Path) -> None:

