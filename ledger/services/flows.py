@@ -58,10 +58,10 @@ def flows_of(store: Store, request: FlowRequest) -> FlowAnalysis:
     """`analyse_flows` inside the caller's unit of work (one snapshot of the book)."""
     if request.max_length < 2:
         raise DomainError(f"a maximum cycle length of at least 2 (got {request.max_length})")
+    agreements = store.agreements_frame()  # read once: the consolidation and the edges use the same rows
     yearly = consolidated_lines(
-        store, ConsolidatedRequest(Grain.YEAR, by_agreement=True, include_proposed=request.include_proposed)
+        store, ConsolidatedRequest(Grain.YEAR, by_agreement=True, include_proposed=request.include_proposed), agreements
     )
-    agreements = store.agreements_frame()
     groups = party_groups(store.parties())
     agreements = agreements[agreements["status"].isin(counted_statuses(include_proposed=request.include_proposed))]
     agreements = agreements.assign(

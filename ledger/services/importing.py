@@ -31,8 +31,8 @@ from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Party, PartyKind
 from ledger.domain.calendars import Grain
-from ledger.domain.chains import parent_chain
 from ledger.domain.history import Entity, Provenance
+from ledger.domain.parties import Declaration, KnownParty, parent_problems, resolve_aliases
 from ledger.errors import InputError, InputProblem, NotFoundError
 from ledger.io.batch import BATCH_COLUMNS, AgreementBatch
 from ledger.io.readers import LedgerFile, read_ledger_file
@@ -209,8 +209,7 @@ def _store_parties(store: Store, data: LedgerFile, summary: ImportSummary) -> di
         str(row["name"]): {str(k): v for k, v in row.items()} for row in store.parties().to_dict("records")
     }
     declared = {located.value.name: located for located in data.parties}
-    _check_parents(data, declared, existing)
-    aliases = _aliases(store, data, declared, existing)
+    aliases = _check_parties(store, data, declared, existing)
     agreements = data.batch.agreements
     referenced = set(agreements["payer"]) | set(agreements["payee"])
     referenced |= {v.value.party for v in data.valuations}
@@ -253,37 +252,30 @@ def _store_parties(store: Store, data: LedgerFile, summary: ImportSummary) -> di
     return ids
 
 
-def _aliases(
+def _check_parties(
     store: Store, data: LedgerFile, declared: dict[str, Located[Party]], existing: dict[str, dict[str, Any]]
 ) -> dict[str, str]:
-    """alias -> party name, as they will be after this file: its parties' aliases replace their old ones."""
-    aliases = {alias: name for alias, name in store.party_aliases().items() if name not in declared}
-    problems = []
-    for name, located in declared.items():
-        for alias in located.value.aliases:
-            taken = aliases.get(alias)
-            if alias in existing and alias not in declared and _undeclared(existing[alias]):
-                expected = (
-                    f"an alias that is not itself a party's name ({alias} is a party, perhaps made by a billing"
-                    f" file: fold it in with `ledger parties merge {alias!r} {name!r} --create`, then import again)"
-                )
-                problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
-            elif alias in existing or alias in declared:
-                expected = f"an alias that is not itself a party's name ({alias} is a party)"
-                problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
-            elif taken is not None and taken != name:
-                expected = f"an alias no other party has (it is {taken}'s)"
-                problems.append(InputProblem(data.path, located.line_of("aliases"), "aliases", alias, expected))
-            else:
-                aliases[alias] = name
+    """The file's parties against the ledger's (ledger.domain.parties): refused as one InputError, or the
+    aliases as they will be after the file (alias -> party name)."""
+    names_by_id = {row["id"]: name for name, row in existing.items()}
+    known = {
+        name: KnownParty(
+            name, row["kind"], None if _same(row["parent_id"], None) else names_by_id.get(row["parent_id"]),
+            None if _same(row["notes"], None) else row["notes"],
+        )
+        for name, row in existing.items()
+    }  # fmt: skip
+    declarations = {
+        name: Declaration(located.value, located.line_of("parent"), located.line_of("aliases"))
+        for name, located in declared.items()
+    }
+    problems = parent_problems(data.path, declarations, known)
+    if problems:
+        raise InputError(problems)
+    aliases, problems = resolve_aliases(data.path, declarations, known, store.party_aliases())
     if problems:
         raise InputError(problems)
     return aliases
-
-
-def _undeclared(party: dict[str, Any]) -> bool:
-    """A party as a billing file or a CSV makes it (a company, no parent, no notes), not as a YAML declares it."""
-    return party["kind"] == PartyKind.COMPANY.value and _same(party["parent_id"], None) and _same(party["notes"], None)
 
 
 def _check_distinct_parties(data: LedgerFile, ids: dict[str, int]) -> None:
@@ -314,26 +306,6 @@ def _same(stored: Any, given: Any) -> bool:
     if stored is None or pd.isna(stored):
         return given is None
     return bool(stored == given)
-
-
-def _check_parents(data: LedgerFile, declared: dict[str, Located[Party]], existing: dict[str, dict[str, Any]]) -> None:
-    """Parents must be known parties, and no party may end up its own ancestor."""
-    names_by_id = {row["id"]: name for name, row in existing.items()}
-    parent_of = {name: names_by_id.get(row["parent_id"]) for name, row in existing.items()}
-    parent_of.update({name: located.value.parent for name, located in declared.items()})
-    problems = []
-    for name, located in declared.items():
-        parent = located.value.parent
-        if parent is not None and parent not in declared and parent not in existing:
-            expected = "a party declared in this file or already in the ledger"
-            problems.append(InputProblem(data.path, located.line_of("parent"), "parent", parent, expected))
-            continue
-        _, loop = parent_chain(parent_of, name)
-        if loop is not None:
-            expected = f"a parent that does not lead back to {name}"
-            problems.append(InputProblem(data.path, located.line_of("parent"), "parent", parent, expected))
-    if problems:
-        raise InputError(problems)
 
 
 def fingerprint(value: object) -> str:

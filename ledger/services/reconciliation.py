@@ -102,13 +102,17 @@ def consolidated_schedule(uow_factory: UnitOfWorkFactory, request: ConsolidatedR
         return consolidated_lines(uow.store, request)
 
 
-def consolidated_lines(store: Store, request: ConsolidatedRequest) -> pd.DataFrame:
-    """`consolidated_schedule` inside the caller's unit of work."""
+def consolidated_lines(
+    store: Store, request: ConsolidatedRequest, everything: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """`consolidated_schedule` inside the caller's unit of work; `everything`: every agreement
+    (Store.agreements_frame), when the caller has read them already."""
     parties = store.parties()
+    everything = store.agreements_frame() if everything is None else everything
     consolidation, frame = consolidation_of(
-        store, request.grain, request.fiscal_calendar, include_proposed=request.include_proposed
+        store, request.grain, request.fiscal_calendar, include_proposed=request.include_proposed, frame=everything
     )
-    keys = set(store.agreement_keys())
+    keys = set(everything["agreement_id"])
     missing = sorted(set(request.agreements) - keys)
     if missing:
         unknown_agreement(missing[0], keys)
