@@ -25,6 +25,7 @@ from ledger.domain.agreements import Kind
 from ledger.domain.calendars import FiscalCalendar, Grain
 from ledger.domain.history import Entity, Known, Provenance, parse_moment
 from ledger.domain.spend import CountingRule
+from ledger.errors import DomainError
 from ledger.io.charges import ChargeOptions
 from ledger.io.records import RECORD_COLUMNS
 from ledger.progress import Progress, silent
@@ -173,7 +174,7 @@ class Ledger:
         year: int | None = None,
         *,
         include_proposed: bool = False,
-        save: bool | None = None,
+        save: bool = False,
         known_as_of: Moment | None = None,
     ) -> FlowAnalysis:
         """Cyclic financing between parent companies, with the options of `ledger cycles`: the flow edges
@@ -181,12 +182,14 @@ class Ledger:
         (`pairs`) and supplier backlogs (`suppliers`). `as_of`: only agreements announced (else started)
         by then; `year`: only money scheduled in that year; `include_proposed`: count proposed deals too.
 
-        `save=None` (the default) stores the result in flow_edge, flow_cycle and flow_cycle_edge (for SQL)
-        exactly when it is the whole book's (no as_of, year or include_proposed), as the command does;
-        `save=False` never writes (a read, fine on a read-only database); `save=True` always stores.
+        A read (fine on a read-only database) unless `save=True` (`ledger cycles --save`): then the result
+        is also stored in flow_edge, flow_cycle and flow_cycle_edge, for SQL, in the same transaction. A
+        past book (`known_as_of`) is never stored.
         """
         request = FlowRequest(max_length, as_of, year, include_proposed)
         if known_as_of is not None:  # the book as it was is read, never stored
+            if save:
+                raise DomainError("a past book (known_as_of) is never stored: save=False, or no known_as_of")
             with self._book(known_as_of) as book:
                 return flow_use_cases.cycles(book, request, save=False)
         return flow_use_cases.cycles(self.unit_of_work, request, save=save)

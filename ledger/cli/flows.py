@@ -36,6 +36,10 @@ def cycles(
     year: Annotated[int | None, typer.Option("--year", metavar="YYYY", help="Only money scheduled in YYYY.")] = None,
     include_proposed: Annotated[bool, PROPOSED_OPTION] = False,
     known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
+    save: Annotated[
+        bool,
+        typer.Option("--save", help="Also store the result in flow_edge, flow_cycle and flow_cycle_edge (for SQL)."),
+    ] = False,
     fmt_name: Annotated[
         str, typer.Option("--format", "-f", help="table, csv, json, dot, png or svg.", metavar="FORMAT")
     ] = "table",
@@ -44,8 +48,9 @@ def cycles(
 ) -> None:
     """Find the loops of investment and spend between parent companies (cyclic financing), with their
     bottlenecks, the share of investments that come back as committed spend, and how much of each
-    supplier's backlog its own investments fund. Without --as-of, --year, --include-proposed and
-    --known-as-of, also stores the result in the flow_edge, flow_cycle and flow_cycle_edge tables for SQL."""
+    supplier's backlog its own investments fund. A read; with --save it also stores the result in the
+    flow_edge, flow_cycle and flow_cycle_edge tables, for SQL (not with --known-as-of: the past is read,
+    never stored)."""
     from ledger.api import FlowRequest
 
     fmt = choice("--format", fmt_name, CYCLE_FORMATS)
@@ -62,7 +67,9 @@ def cycles(
             raise typer.BadParameter(f"a file ending in .{fmt}", param_hint="--output")
         check_output(picture)
     with open_ledger() as book:
-        analysis = book.cycles(max_length, day, year, include_proposed=include_proposed, known_as_of=known_as_of)
+        analysis = book.cycles(
+            max_length, day, year, include_proposed=include_proposed, save=save, known_as_of=known_as_of
+        )
     if fmt in ("png", "svg"):
         from ledger.render.files import atomic_path
         from ledger.render.graphs import draw

@@ -80,7 +80,7 @@ def merge(
     """Fold party FROM into party INTO, in one transaction: FROM's agreements (as payer or payee),
     valuations, billed consumption, subsidiaries and aliases move to INTO, FROM's name becomes an alias
     of INTO (later files that name it mean INTO), FROM is deleted, and draw-downs and adjustments are
-    recomputed. INTO keeps its own kind, parent and fiscal calendar. A stored `ledger cycles` analysis
+    recomputed. INTO keeps its own kind, parent and fiscal calendar. A stored `ledger cycles --save` analysis
     is cleared (run it again).
 
     Refused, with nothing written, when FROM or INTO is unknown, both name one party, FROM is already an

@@ -100,7 +100,7 @@ def _refuse_references(store: Store, ids: Sequence[int], action: str) -> None:
 
 def _finish(store: Store, history: HistoryWriter, summary: CorrectionSummary) -> CorrectionSummary:
     _, summary.drawdowns = refresh_derived_in(store)
-    if store.has_flows():  # the stored flow graph counted what changed: cleared (`ledger cycles` stores it again)
+    if store.has_flows():  # the stored flow graph counted what changed: cleared (`ledger cycles --save` again)
         store.replace_flows(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     history.flush()
     return summary

@@ -34,11 +34,6 @@ class FlowRequest:
     year: int | None = None  # only money scheduled in this calendar year
     include_proposed: bool = False  # count proposed deals too (cancelled ones never count)
 
-    @property
-    def whole_book(self) -> bool:
-        """The analysis of every counted agreement at every date: the one the flow tables store."""
-        return self.as_of is None and self.year is None and not self.include_proposed
-
 
 @dataclass
 class FlowAnalysis:
@@ -79,16 +74,12 @@ def flows_of(store: Store, request: FlowRequest) -> FlowAnalysis:
     return FlowAnalysis(edges, find_cycles(edges, request.max_length), pair_measures(edges), supplier_measures(edges))
 
 
-def cycles(
-    uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowRequest(), *, save: bool | None = None
-) -> FlowAnalysis:
-    """The flow analysis, stored in the flow tables when `save` (by default: when it is the whole book's,
-    so that the tables never hold a partial picture; a partial one is a read and writes nothing). One unit
-    of work: the analysis that is saved is the one read under the write lock."""
-    saving = request.whole_book if save is None else save
-    with uow_factory(write=saving) as uow:
+def cycles(uow_factory: UnitOfWorkFactory, request: FlowRequest = FlowRequest(), *, save: bool = False) -> FlowAnalysis:
+    """The flow analysis: a read, or with `save` also stored in the flow tables. One unit of work: the
+    analysis that is saved is the one read under the write lock."""
+    with uow_factory(write=save) as uow:
         analysis = flows_of(uow.store, request)
-        if saving:
+        if save:
             _store_flows(uow.store, analysis)
             uow.commit()
     return analysis

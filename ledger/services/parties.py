@@ -68,7 +68,7 @@ class MergeSummary:
             f"{_count(self.consumption, 'consumption row')}, {_count(self.subsidiaries, 'subsidiary', 'subsidiaries')}"
             f" and {_count(self.aliases, 'alias', 'aliases')} moved"
         )
-        flows = "; stored cycles cleared (run ledger cycles again)" if self.flows_cleared else ""
+        flows = "; stored cycles cleared (run ledger cycles --save again)" if self.flows_cleared else ""
         tail = " (dry run: nothing written)" if self.dry_run else ""
         return (
             f"{verb} {self.merged!r} into {self.into!r}: {moved}; {self.merged!r} {becomes} an alias of {self.into!r};"

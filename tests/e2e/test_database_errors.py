@@ -98,8 +98,13 @@ READS = [
     ["adjustments", "--format", "json"],
     ["reconcile"],
     ["reconcile", "--format", "json"],
+    ["cycles"],
     ["cycles", "--year", "2026"],
     ["cycles", "--as-of", "2026-01-01", "--format", "json"],
+    ["show", "OAI-AWS-2026-02", "--format", "json"],
+    ["history", "--format", "csv"],
+    ["agreements", "--format", "yaml"],
+    ["schedule", "--known-as-of", "2999-01-01", "--format", "csv"],
     ["cycles", "--include-proposed", "--format", "csv"],
     ["commitments"],
     ["parties", "list"],
@@ -123,7 +128,7 @@ def test_cycles_that_would_save_refuse_a_read_only_file(files: Path, seeded_sqli
     shutil.copy(seeded_sqlite, files / "ledger.db")
     before = (files / "ledger.db").read_bytes()
     read_only = "sqlite:///file:ledger.db?mode=ro&uri=true"
-    one_error(["--db", read_only, "cycles"], files, "it is read-only (attempt to write a readonly database)")
+    one_error(["--db", read_only, "cycles", "--save"], files, "it is read-only (attempt to write a readonly database)")
     assert (files / "ledger.db").read_bytes() == before
 
 

@@ -25,9 +25,9 @@ def _stored_cycles(book: Ledger) -> list[str]:
         engine.dispose()
 
 
-def test_cycles_of_the_whole_book_are_saved_by_default(book: Ledger) -> None:
+def test_cycles_are_saved_when_asked(book: Ledger) -> None:
     book.seed(founding_example_only=True)
-    analysis = book.cycles()
+    analysis = book.cycles(save=True)
     assert [c.label for c in analysis.cycles] == ["Amazon → OpenAI → Amazon"]
     assert analysis.cycles[0].bottleneck_minor == 50 * B
     assert _stored_cycles(book) == ["Amazon → OpenAI → Amazon"]
@@ -35,10 +35,10 @@ def test_cycles_of_the_whole_book_are_saved_by_default(book: Ledger) -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"year": 2026}, {"as_of": dt.date(2026, 12, 31)}, {"include_proposed": True}, {"save": False}],
-    ids=["year", "as_of", "include_proposed", "save=False"],
+    [{}, {"year": 2026}, {"as_of": dt.date(2026, 12, 31)}, {"include_proposed": True}, {"save": False}],
+    ids=["default", "year", "as_of", "include_proposed", "save=False"],
 )
-def test_partial_cycles_or_save_false_write_nothing(book: Ledger, options: dict[str, object]) -> None:
+def test_cycles_without_save_write_nothing(book: Ledger, options: dict[str, object]) -> None:
     book.seed(founding_example_only=True)
     analysis = book.cycles(**options)  # type: ignore[arg-type]
     assert [c.label for c in analysis.cycles] == ["Amazon → OpenAI → Amazon"]

@@ -233,7 +233,9 @@ def test_the_stored_cycles_are_cleared(loaded: Ledger, sql: Any) -> None:
     flows.cycles(loaded.unit_of_work, save=True)
     assert ("CC", "Chipco", "USD") in sql(SNAPSHOT["flow_edge"])
     summary = loaded.merge_parties("CC", "Cloudco")
-    assert summary.flows_cleared and summary.describe().endswith("; stored cycles cleared (run ledger cycles again)")
+    assert summary.flows_cleared and summary.describe().endswith(
+        "; stored cycles cleared (run ledger cycles --save again)"
+    )
     assert sql(SNAPSHOT["flow_edge"]) == [] and sql("SELECT id FROM flow_cycle") == []
 
 
