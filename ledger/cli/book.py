@@ -22,6 +22,7 @@ from ledger.cli.common import (
     output_stream,
     progress_bars,
     say,
+    to_stdout,
 )
 from ledger.config import DEFAULT_URL, display_url
 
@@ -169,4 +170,5 @@ def quickstart(
     with output_stream(output) as handle:
         out_.write_csv(out_.schedule_for_output(everything), handle, raw=raw_csv)
     agreements_count = everything["agreement_id"].nunique()
-    say(f"wrote {len(everything)} yearly schedule lines of {agreements_count} agreements to {output}")
+    where = "standard output" if to_stdout(output) else output
+    say(f"wrote {len(everything)} yearly schedule lines of {agreements_count} agreements to {where}")

@@ -74,13 +74,19 @@ def open_ledger(author: str | None = None) -> Ledger:
 
 def check_output(path: Path | None) -> Path | None:
     """-o FILE, refused as the option is read (before any database work) if it cannot be written:
-    a missing folder, a folder, a read-only file or folder, the ledger's own database file."""
-    if path is not None:
+    a missing folder, a folder, a read-only file or folder, the ledger's own database file. `-o -` is
+    standard output."""
+    if path is not None and not to_stdout(path):
         from ledger.render.files import check_writable
 
         check_writable(path)
         _refuse_database(path)
     return path
+
+
+def to_stdout(path: Path | None) -> bool:
+    """Whether output goes to standard output: no -o, or `-o -`."""
+    return path is None or str(path) == "-"
 
 
 def _refuse_database(path: Path) -> None:
@@ -97,7 +103,7 @@ def _refuse_database(path: Path) -> None:
 @contextmanager
 def output_stream(path: Path | None) -> Iterator[IO[str]]:
     """stdout, or FILE written whole or not at all: a failed render leaves no file and an old FILE untouched."""
-    if path is None:
+    if path is None or to_stdout(path):
         yield sys.stdout
         return
     from ledger.render.files import atomic_output
@@ -136,7 +142,8 @@ OUTPUT_OPTION = typer.Option(
     "-o",
     metavar="FILE",
     callback=check_output,
-    help="Write to FILE instead of stdout: whole or not at all (a temporary file beside it, renamed into place).",
+    help="Write to FILE instead of stdout (- is stdout): whole or not at all (a temporary file beside it, renamed "
+    "into place).",
 )
 RAW_CSV_OPTION = typer.Option(
     "--raw-csv",

@@ -19,6 +19,7 @@ from ledger.cli.common import (
     open_ledger,
     output_stream,
     say,
+    to_stdout,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ def cycles(
         except ValueError:
             raise typer.BadParameter(f"{as_of!r} is not a date written YYYY-MM-DD", param_hint="--as-of") from None
     request = FlowRequest(max_length, day, year, include_proposed)  # what the rendering says it shows
+    if fmt in ("png", "svg") and output is not None and to_stdout(output):
+        raise typer.BadParameter("a picture file (pictures are not written to standard output)", param_hint="--output")
     picture = output or Path(f"cycles.{fmt}")
     if fmt in ("png", "svg"):
         if picture.suffix.lower() != f".{fmt}":

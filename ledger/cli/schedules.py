@@ -23,6 +23,7 @@ from ledger.cli.common import (
     output_stream,
     render,
     say,
+    to_stdout,
 )
 
 
@@ -87,7 +88,7 @@ def schedule(
     with output_stream(output) as out:
         text = out_.as_text(frame, columns)
         render(text, fmt, out, title=title, json_key="lines", meta={"by": grain.value}, raw_csv=raw_csv)
-    if output is not None:
+    if not to_stdout(output):
         say(f"wrote {len(frame)} schedule lines to {output}")
 
 

@@ -388,3 +388,11 @@ def test_python_dash_m_ledger_reaches_this_project(tmp_path: Path) -> None:
     assert "ledger = ledger.cli:main" in importlib.metadata.distribution("commitment-ledger").read_text(
         "entry_points.txt"
     )
+
+
+def test_output_dash_is_standard_output(seeded_folder: Path) -> None:
+    shown = ok("schedule", "--format", "csv", cwd=seeded_folder)
+    assert ok("schedule", "--format", "csv", "-o", "-", cwd=seeded_folder) == shown
+    assert not (seeded_folder / "-").exists()
+    done = run("cycles", "--format", "png", "-o", "-", cwd=seeded_folder)
+    assert done.returncode == 2 and "pictures are not written to standard output" in done.stderr
