@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 from ledger.config import display_url
 from ledger.errors import ConfigurationError, SchemaError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -31,6 +31,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config  # Alembic is loaded only to change the schema, not to use the ledger
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     if connection is not None:
@@ -38,15 +40,34 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+_REVISION = re.compile(r"""^revision: str = ["']([^"']+)["']$""", re.M)
+_DOWN = re.compile(r"""^down_revision: str \| None = (?:["']([^"']+)["']|None)$""", re.M)
+
+
 @functools.cache
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the migrations have no head revision"
-    return head
+    """The newest revision: the one no migration revises, read from the scripts' own `revision` and
+    `down_revision` lines (without loading Alembic; a test holds it equal to Alembic's head)."""
+    revisions, revised = set(), set()
+    for path in sorted((migrations_dir() / "versions").glob("*.py")):
+        script = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(script), _DOWN.search(script)
+        if revision is None or down is None:
+            raise ConfigurationError(f"migration {path.name} has no revision and down_revision lines")
+        revisions.add(revision[1])
+        if down[1] is not None:
+            revised.add(down[1])
+    heads = revisions - revised
+    if len(heads) != 1:
+        raise ConfigurationError(f"the migrations have {len(heads)} heads ({', '.join(sorted(heads))}), not one")
+    return heads.pop()
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision stamped in alembic_version, None for a database without the ledger's schema."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(connection: Connection, target: str = "head") -> None:
@@ -54,12 +75,16 @@ def upgrade(connection: Connection, target: str = "head") -> None:
     in that transaction: on SQLite see `foreign_keys_off`)."""
     if current_revision(connection) == (head_revision() if target == "head" else target):
         return  # nothing to run, nor to check
+    from alembic import command
+
     with foreign_keys_off(connection):
         command.upgrade(alembic_config(connection), target)
 
 
 def downgrade(connection: Connection, target: str) -> None:
     """Downgrade the schema to `target` ("base": nothing left), like `upgrade`."""
+    from alembic import command
+
     with foreign_keys_off(connection):
         command.downgrade(alembic_config(connection), target)
 
@@ -123,4 +148,6 @@ def require_current(connection: Connection, url: str) -> None:
 
 def check(connection: Connection) -> None:
     """Raise if the models and the migrated schema differ (alembic check)."""
+    from alembic import command
+
     command.check(alembic_config(connection))

@@ -29,8 +29,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -98,14 +98,20 @@ def relation_plan(
 
 def _inherit_parts(plan: RelationPlan, starts: dict[str, dt.date]) -> None:
     """A full restatement takes over the parts of what it restates (the upsized round keeps its investors)."""
-    restated = nx.DiGraph((older, newer) for older, (date, newer) in plan.cut.items() if date <= starts[older])
-    if not nx.is_directed_acyclic_graph(restated):  # a loop of restatements is reported, not followed
+    restated = {older: newer for older, (date, newer) in plan.cut.items() if date <= starts[older]}
+    order: TopologicalSorter[str] = TopologicalSorter()
+    for older, newer in restated.items():
+        order.add(newer, older)  # an older deal first: its parts pass on down the chain
+    try:
+        sequence = list(order.static_order())
+    except CycleError:  # a loop of restatements is reported (ledger reconcile), not followed
         return
-    for older in nx.topological_sort(restated):
-        for newer in restated.successors(older):
-            inherited = [p for p in plan.parts.get(older, []) if p not in plan.parts.get(newer, [])]
+    for older in sequence:
+        successor = restated.get(older)
+        if successor is not None:
+            inherited = [p for p in plan.parts.get(older, []) if p not in plan.parts.get(successor, [])]
             if inherited:
-                plan.parts.setdefault(newer, []).extend(inherited)
+                plan.parts.setdefault(successor, []).extend(inherited)
 
 
 def split_schedule(amounts: Sequence[int], weights: Sequence[int]) -> list[list[int]]:

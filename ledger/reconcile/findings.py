@@ -38,7 +38,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-import networkx as nx
 import pandas as pd
 
 from ledger.domain.agreements import RelationKind
@@ -104,6 +103,8 @@ def relation_findings(keys: Iterable[str], relations: Sequence[tuple[str, str, s
         for key, kind, related in relations
         if related not in known
     ]
+    import networkx as nx  # here, not at the top: imports and schedules never pay for it
+
     graph = nx.DiGraph((key, related) for key, _, related in relations if related in known)
     for component in nx.strongly_connected_components(graph):
         if len(component) > 1 or any(graph.has_edge(k, k) for k in component):
@@ -127,6 +128,8 @@ def overlap_findings(
     `agreements`: agreement_id, kind, payer_group, payee_group, start_date,
     end_date (inclusive), amount_minor, currency. `sources`: agreement_id, url.
     """
+    import networkx as nx
+
     connected: nx.Graph[str] = nx.Graph()
     connected.add_edges_from((key, related) for key, _, related in relations)
     component = {key: i for i, keys in enumerate(nx.connected_components(connected)) for key in keys}
@@ -349,6 +352,8 @@ def rate_findings(agreements: pd.DataFrame) -> list[Finding]:
 
 def reference_findings(agreements: pd.DataFrame, relations: Sequence[tuple[str, str, str]]) -> list[Finding]:
     """Notes that name another agreement which no chain of relations connects."""
+    import networkx as nx
+
     keys = set(agreements["agreement_id"])
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(keys)
