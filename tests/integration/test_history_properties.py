@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ledger.api import Ledger
 from ledger.errors import LedgerError
+from tests.budget import examples
 
 KEYS = ["D-1", "D-2", "D-3"]
 HEADER = "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,status,relation_to,relation_kind\n"
@@ -54,7 +55,7 @@ def _said(book: Ledger) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, obje
     return book.schedule(by="month"), book.consolidated(by="quarter", include_proposed=True), book.agreement_records()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12, 200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_every_past_answer_comes_back_exactly(operations: list[tuple[str, object]]) -> None:
     with tempfile.TemporaryDirectory() as folder, Ledger(f"sqlite:///{folder}/ledger.db", author="prop") as book:

@@ -23,6 +23,7 @@ from ledger.io.batch import AgreementBatch
 from ledger.io.readers import read_ledger_file
 from ledger.io.records import RECORD_COLUMNS, RawEntry, build_agreement
 from ledger.render.agreement_files import write_agreements, write_yaml
+from tests.budget import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 EDGE_STARTS = [
@@ -201,7 +202,7 @@ def books(draw: st.DrawFn) -> list[dict[str, Any]]:
     return [draw(entries(key, keys)) for key in keys]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100, 1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(books())
 def test_records_rebuild_every_agreement_exactly(book: list[dict[str, Any]]) -> None:
     assert_round_trip(batch_of(book))
@@ -283,7 +284,9 @@ def test_records_of_a_csv_read_by_the_fast_path(tmp_path: Path, monkeypatch: pyt
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(25, 300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(books())
 def test_the_csv_and_yaml_files_of_the_records_read_back_as_the_agreements(
