@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import importlib.util
 import io
 import re
@@ -205,3 +206,23 @@ def test_the_history_query_gives_what_was_known(db_url: str, tmp_path: Path) -> 
     engine.dispose()
     records = {key: json.loads(record) for key, record in rows}
     assert records["ACME-AWS-2026"]["term_months"] == 12
+
+
+def test_peer_benchmark_script_runs_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench_peer.py's own side on 200 commitments: every commitment's yearly totals add up to its amount
+    (the peer, ledger-cli, is compared only when the script runs)."""
+    from decimal import Decimal
+
+    spec = importlib.util.spec_from_file_location("bench_peer", ROOT / "tests" / "benchmarks" / "bench_peer.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_peer", bench)
+    spec.loader.exec_module(bench)
+    csv_path, journal = bench.generate(tmp_path, 200)
+    _, _, totals = bench.run_ours(tmp_path, csv_path)
+    amounts = {row["agreement_id"]: Decimal(row["amount"]) for row in csv.DictReader(csv_path.open())}
+    by_commitment: dict[str, Decimal] = {}
+    for (key, _), amount in totals.items():
+        by_commitment[key] = by_commitment.get(key, Decimal(0)) + amount
+    assert by_commitment == amounts
+    assert journal.read_text().count("~ Monthly from ") == 200
