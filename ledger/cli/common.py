@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ledger.api import Ledger
     from ledger.progress import Progress
+    from ledger.render.tables import TableSpec
 
 
 class LedgerGroup(TyperGroup):
@@ -198,6 +199,14 @@ FISCAL_OPTION = typer.Option(
 )
 
 
+WIDE_OPTION = typer.Option(
+    "--wide",
+    help="Tables: every column on its own line of cells, however wide. Without it a table fits the terminal "
+    "(80 columns, or $COLUMNS, off a terminal): ids and amounts are never cut, and less important columns "
+    "are stacked under others or left out (the table says which).",
+)
+
+
 AUTHOR_OPTION = typer.Option(
     "--author", metavar="NAME", help="Who makes this change, for the history (else $LEDGER_AUTHOR, else your OS user)."
 )
@@ -244,8 +253,10 @@ def render(
     *,
     title: str,
     json_key: str,
+    table: TableSpec,
     meta: dict[str, Any] | None = None,
     raw_csv: bool = False,
+    wide: bool = False,
 ) -> None:
     from ledger.render import output
 
@@ -254,24 +265,29 @@ def render(
     elif fmt == "json":
         output.write_json({**(meta or {}), json_key: output.records(text)}, out)
     else:
-        amounts = [c for c in text.columns if c in ("amount", "difference")]
-        shown = text.assign(**{c: [output.grouped_amount(a) if a else "" for a in text[c]] for c in amounts})
-        output.render_table(shown, out, title=title, right=amounts)
+        from ledger.render.tables import print_table
+
+        print_table(text, table, out, title=title, wide=wide)
 
 
 def table_or_csv(
-    frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money: list[str], *, raw_csv: bool = False
+    frame: pd.DataFrame,
+    fmt: str,
+    out: IO[str],
+    title: str,
+    table: TableSpec,
+    *,
+    raw_csv: bool = False,
+    wide: bool = False,
 ) -> None:
-    from ledger.render import output as out_
-
     if fmt == "csv":
-        out_.write_csv(frame, out, raw=raw_csv)
+        from ledger.render.output import write_csv
+
+        write_csv(frame, out, raw=raw_csv)
         return
-    shown = frame.assign(
-        **{c: [out_.grouped_amount(v) if isinstance(v, str) else "" for v in frame[c]] for c in money if c in frame}
-    )
-    numbers = [c for c in (*money, "utilization", "days_left", "months_left") if c in frame]
-    out_.render_table(shown, out, title=title, right=numbers)
+    from ledger.render.tables import print_table
+
+    print_table(frame, table, out, title=title, wide=wide)
 
 
 def date_option(name: str, value: str | None) -> dt.date | None:

@@ -65,7 +65,8 @@ def test_readme_starts_with_the_two_setup_commands_that_ci_runs() -> None:
 def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     argv = shlex.split(command)
     assert argv[0] == "ledger" and LEDGER is not None
-    env = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"}
+    # Tables as the README shows them: for 80 columns, as off any terminal (COLUMNS left out).
+    env = {k: v for k, v in os.environ.items() if k not in ("LEDGER_DATABASE_URL", "COLUMNS", "LINES")}
     return subprocess.run([LEDGER, *argv[1:]], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
 
 
