@@ -14,6 +14,7 @@ from ledger.cli.common import (
     OUTPUT_OPTION,
     RAW_CSV_OPTION,
     REASON_OPTION,
+    WIDE_OPTION,
     State,
     app,
     check_output,
@@ -99,6 +100,7 @@ def agreements(
     known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """List the agreements (table: parties, amount with its qualifier, status and term), or write them as an
     import file (csv or yaml) holding every field `ledger import` reads: importing it gives the same
@@ -116,22 +118,15 @@ def agreements(
         with output_stream(output) as out:
             write_agreements(records, AGREEMENT_COLUMNS, fmt, out, raw=raw_csv)
         return
+    from ledger.render import listings
     from ledger.render import output as out_
+    from ledger.render.tables import print_table
 
     with open_ledger() as book:
         frame = book.agreements(keys, known_as_of=known_as_of, include_void=include_void)
-    shown = out_.agreements_for_output(frame)
-    columns = ["agreement_id", "kind", "payer", "payee", "amount", "currency", "status", "start_date", "end_date"]
-    table = shown[columns].assign(
-        amount=[
-            out_.qualified_amount(out_.grouped_amount(a), q) if a else "undisclosed"
-            for a, q in zip(shown["amount"], shown["amount_qualifier"], strict=True)
-        ]
-    )
-    if include_void:
-        table["status"] = [f"VOID ({s})" if v else s for s, v in zip(table["status"], frame["void"], strict=True)]
+    table = listings.agreements_table(out_.agreements_for_output(frame), frame["void"] if include_void else None)
     with output_stream(output) as out:
-        out_.render_table(table, out, title="Agreements", right=["amount"])
+        print_table(table, listings.AGREEMENTS, out, title="Agreements", wide=wide)
 
 
 @app.command()
@@ -143,13 +138,16 @@ def quickstart(
         ),
     ] = Path("schedule.csv"),
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """The whole main job on the embedded default: create ./ledger.db (or --db), load the seeds, print the
     founding example's yearly schedule and write every agreement's yearly schedule to schedule.csv.
 
     LEDGER_DATABASE_URL is not used here, so that a try-out never writes to a team database.
     """
+    from ledger.render import listings
     from ledger.render import output as out_
+    from ledger.render.tables import print_table
 
     State.url = State.url or DEFAULT_URL
     with open_ledger() as book:
@@ -160,12 +158,13 @@ def quickstart(
         parties = book.agreements().set_index("agreement_id")[["kind", "payer", "payee"]]
     say(f"ledger at {display_url(book.url)}: {summary.describe()}")
     text = out_.schedule_for_output(everything[everything["agreement_id"].isin(founding)])
-    text = text.join(parties, on="agreement_id").assign(amount=[out_.grouped_amount(a) for a in text["amount"]])
-    out_.render_table(
-        text[["agreement_id", "kind", "payer", "payee", "period", "amount", "currency"]],
+    print_table(
+        text.join(parties, on="agreement_id"),
+        listings.FOUNDING,
         sys.stdout,
         title="Founding example: yearly schedule",
         caption="tranche_of rows are parts of their round, not additions to it",
+        wide=wide,
     )
     with output_stream(output) as handle:
         out_.write_csv(out_.schedule_for_output(everything), handle, raw=raw_csv)

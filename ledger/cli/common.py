@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ledger.config import DEFAULT_URL, ENV_URL
 
@@ -18,9 +20,40 @@ if TYPE_CHECKING:
 
     from ledger.api import Ledger
     from ledger.progress import Progress
+    from ledger.render.tables import TableSpec
 
-# How every command group behaves: help on a bare command, -h, no completion, no rich tracebacks.
+
+class LedgerGroup(TyperGroup):
+    """A command group whose options every command below it accepts too: `ledger schedule --db URL` is
+    `ledger --db URL schedule`, and `ledger parties list --db URL` works as well.
+
+    Each command and group under it gets a copy of the group's options (the app's: --db and --version),
+    declared in one place, `main_options`. A copy passes its value on through the option's callback rather
+    than to the command's function, so no command declares them. Given twice, the one after the command
+    counts.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _hand_down(self.params, self.commands.values())
+
+
+def _hand_down(options: list[Any], commands: Iterable[Any]) -> None:
+    for command in commands:
+        taken = {name for p in command.params for name in (*p.opts, *p.secondary_opts)}
+        for option in options:
+            if taken & {*option.opts, *option.secondary_opts}:
+                raise ValueError(f"{command.name} declares {option.opts[0]} itself: it is a global option")
+            shown = copy.copy(option)
+            shown.expose_value = False  # the command's function never sees it: the callback keeps it
+            command.params.append(shown)
+        _hand_down(options, getattr(command, "commands", {}).values())
+
+
+# How every command group behaves: help on a bare command, -h, no completion, no rich tracebacks, and
+# the app's options accepted after any command's name (LedgerGroup).
 GROUP_SETTINGS: dict[str, Any] = {
+    "cls": LedgerGroup,
     "no_args_is_help": True,
     "add_completion": False,
     "pretty_exceptions_enable": False,
@@ -28,11 +61,7 @@ GROUP_SETTINGS: dict[str, Any] = {
     "context_settings": {"help_option_names": ["-h", "--help"]},
 }
 
-app = typer.Typer(
-    name="ledger",
-    help="Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules.",
-    **GROUP_SETTINGS,
-)
+app = typer.Typer(name="ledger", **GROUP_SETTINGS)  # its help is main_options' docstring
 
 GRAINS = ["month", "quarter", "year", "fiscal-year", "contract-year"]
 FORMATS = ["table", "csv", "json"]
@@ -50,20 +79,36 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _database(ctx: typer.Context, value: str | None) -> str | None:
+    # Read before the other options (eager), so that -o FILE is checked against this database. The app's
+    # own --db always sets it, so that each run in one process starts afresh; a command's copy only when
+    # given, after the app's.
+    if value is not None or ctx.parent is None:
+        State.url = value
+    return value
+
+
 @app.callback()
 def main_options(
     db: Annotated[
         str | None,
         typer.Option(
-            "--db", metavar="URL", help=f"Database URL (else ${ENV_URL}, else {DEFAULT_URL}).", show_default=False
+            "--db",
+            metavar="URL",
+            callback=_database,
+            is_eager=True,
+            help=f"Database URL (else ${ENV_URL}, else {DEFAULT_URL}).",
+            show_default=False,
         ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules."""
-    State.url = db
+    """Exact ledger of cloud commitments, chip agreements, investments and their amortized schedules.
+
+    The options here may also follow the command: `ledger schedule --db URL` is `ledger --db URL schedule`.
+    """
 
 
 def open_ledger(author: str | None = None) -> Ledger:
@@ -161,6 +206,14 @@ FISCAL_OPTION = typer.Option(
 )
 
 
+WIDE_OPTION = typer.Option(
+    "--wide",
+    help="Tables: every column on its own line of cells, however wide. Without it a table fits the terminal "
+    "(80 columns, or $COLUMNS, off a terminal): ids and amounts are never cut, and less important columns "
+    "are stacked under others or left out (the table says which).",
+)
+
+
 AUTHOR_OPTION = typer.Option(
     "--author", metavar="NAME", help="Who makes this change, for the history (else $LEDGER_AUTHOR, else your OS user)."
 )
@@ -207,8 +260,10 @@ def render(
     *,
     title: str,
     json_key: str,
+    table: TableSpec,
     meta: dict[str, Any] | None = None,
     raw_csv: bool = False,
+    wide: bool = False,
 ) -> None:
     from ledger.render import output
 
@@ -217,24 +272,29 @@ def render(
     elif fmt == "json":
         output.write_json({**(meta or {}), json_key: output.records(text)}, out)
     else:
-        amounts = [c for c in text.columns if c in ("amount", "difference")]
-        shown = text.assign(**{c: [output.grouped_amount(a) if a else "" for a in text[c]] for c in amounts})
-        output.render_table(shown, out, title=title, right=amounts)
+        from ledger.render.tables import print_table
+
+        print_table(text, table, out, title=title, wide=wide)
 
 
 def table_or_csv(
-    frame: pd.DataFrame, fmt: str, out: IO[str], title: str, money: list[str], *, raw_csv: bool = False
+    frame: pd.DataFrame,
+    fmt: str,
+    out: IO[str],
+    title: str,
+    table: TableSpec,
+    *,
+    raw_csv: bool = False,
+    wide: bool = False,
 ) -> None:
-    from ledger.render import output as out_
-
     if fmt == "csv":
-        out_.write_csv(frame, out, raw=raw_csv)
+        from ledger.render.output import write_csv
+
+        write_csv(frame, out, raw=raw_csv)
         return
-    shown = frame.assign(
-        **{c: [out_.grouped_amount(v) if isinstance(v, str) else "" for v in frame[c]] for c in money if c in frame}
-    )
-    numbers = [c for c in (*money, "utilization", "days_left", "months_left") if c in frame]
-    out_.render_table(shown, out, title=title, right=numbers)
+    from ledger.render.tables import print_table
+
+    print_table(frame, table, out, title=title, wide=wide)
 
 
 def date_option(name: str, value: str | None) -> dt.date | None:

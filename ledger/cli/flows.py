@@ -13,6 +13,7 @@ from ledger.cli.common import (
     OUTPUT_OPTION,
     PROPOSED_OPTION,
     RAW_CSV_OPTION,
+    WIDE_OPTION,
     app,
     check_output,
     choice,
@@ -46,6 +47,7 @@ def cycles(
     ] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Find the loops of investment and spend between parent companies (cyclic financing), with their
     bottlenecks, the share of investments that come back as committed spend, and how much of each
@@ -82,7 +84,7 @@ def cycles(
         say(f"drew {len(analysis.edges)} flows and {len(analysis.cycles)} cycles to {picture}")
         return
     with output_stream(output) as out:
-        _render_flows(analysis, fmt, out, request, raw_csv)
+        _render_flows(analysis, fmt, out, request, raw_csv, wide)
     say(f"{len(analysis.cycles)} cycles of at most {max_length} parties among {len(analysis.edges)} flows")
 
 
@@ -94,7 +96,9 @@ def _flow_title(request: FlowRequest, picture: bool = False) -> str:
     return f"Loops of money between parent companies{scope}{known}, at most {request.max_length} parties"
 
 
-def _render_flows(analysis: FlowAnalysis, fmt: str, out: IO[str], request: FlowRequest, raw_csv: bool) -> None:
+def _render_flows(
+    analysis: FlowAnalysis, fmt: str, out: IO[str], request: FlowRequest, raw_csv: bool, wide: bool
+) -> None:
     from ledger.render import flows_output
 
     if fmt == "dot":
@@ -110,4 +114,4 @@ def _render_flows(analysis: FlowAnalysis, fmt: str, out: IO[str], request: FlowR
 
         output.write_csv(flows_output.cycles_text(analysis.cycles), out, raw=raw_csv)
     else:
-        flows_output.render_tables(analysis, out, _flow_title(request))
+        flows_output.render_tables(analysis, out, _flow_title(request), wide=wide)

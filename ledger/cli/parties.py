@@ -15,6 +15,7 @@ from ledger.cli.common import (
     OUTPUT_OPTION,
     RAW_CSV_OPTION,
     REASON_OPTION,
+    WIDE_OPTION,
     app,
     choice,
     open_ledger,
@@ -30,7 +31,6 @@ parties_app = typer.Typer(
 app.add_typer(parties_app)
 
 ALIAS_SEPARATOR = "; "  # aliases may hold commas ("Amazon Web Services, Inc.")
-TABLE_COLUMNS = ["name", "kind", "parent", "aliases"]
 
 
 @parties_app.command("list", short_help="Parties by name, with kind, parent and aliases.")
@@ -38,10 +38,11 @@ def list_parties(
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """List the parties by name: kind, parent, ultimate parent (what burn and cycles roll up to), the
     aliases that files may use for it (joined by '; ' in table and CSV, a list in JSON), fiscal
-    year-end month and notes. The table shows name, kind, parent and aliases."""
+    year-end month and notes. The table shows name, kind, parent and aliases (one per line)."""
     from ledger.render import output as out_
 
     fmt = choice("--format", fmt_name, FORMATS)
@@ -50,12 +51,13 @@ def list_parties(
     with output_stream(output) as out:
         if fmt == "json":
             out_.write_json({"parties": out_.records(frame)}, out)
+        elif fmt == "csv":
+            out_.write_csv(frame.assign(aliases=[ALIAS_SEPARATOR.join(a) for a in frame["aliases"]]), out, raw=raw_csv)
         else:
-            joined = frame.assign(aliases=[ALIAS_SEPARATOR.join(a) for a in frame["aliases"]])
-            if fmt == "csv":
-                out_.write_csv(joined, out, raw=raw_csv)
-            else:
-                out_.render_table(joined[TABLE_COLUMNS], out, title="Parties", right=(), wrap=("aliases",))
+            from ledger.render.listings import PARTIES
+            from ledger.render.tables import print_table
+
+            print_table(frame, PARTIES, out, title="Parties", wide=wide)
     say(f"{len(frame)} part{'y' if len(frame) == 1 else 'ies'}")
 
 

@@ -16,6 +16,7 @@ from ledger.cli.common import (
     OUTPUT_OPTION,
     PROPOSED_OPTION,
     RAW_CSV_OPTION,
+    WIDE_OPTION,
     app,
     choice,
     fiscal_option,
@@ -58,6 +59,7 @@ def schedule(
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Print amortized schedules, amounts exact to the cent.
 
@@ -67,6 +69,7 @@ def schedule(
     """
     from ledger.api import fiscal_choice
     from ledger.domain.calendars import Grain
+    from ledger.render import listings
     from ledger.render import output as out_
 
     grain = Grain(choice("--by", by, GRAINS))
@@ -85,9 +88,11 @@ def schedule(
             frame = book.schedule(grain, agreement or (), payer, payee, fiscal, decimals=False, known_as_of=known_as_of)
             columns = out_.SCHEDULE_CSV_COLUMNS
     title = f"{'Consolidated schedule' if consolidated else 'Schedule'} by {grain}"
+    table = listings.consolidated(by_agreement) if consolidated else listings.SCHEDULE
     with output_stream(output) as out:
         text = out_.as_text(frame, columns)
-        render(text, fmt, out, title=title, json_key="lines", meta={"by": grain.value}, raw_csv=raw_csv)
+        meta = {"by": grain.value}
+        render(text, fmt, out, title=title, json_key="lines", table=table, meta=meta, raw_csv=raw_csv, wide=wide)
     if not to_stdout(output):
         say(f"wrote {len(frame)} schedule lines to {output}")
 
@@ -100,6 +105,7 @@ def adjustments(
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """List what consolidation removes from each agreement's gross schedule, by period, and why.
 
@@ -109,6 +115,7 @@ def adjustments(
     """
     from ledger.api import fiscal_choice
     from ledger.domain.calendars import Grain
+    from ledger.render import listings
     from ledger.render import output as out_
 
     grain = Grain(choice("--by", by, GRAINS))
@@ -118,8 +125,10 @@ def adjustments(
         frame = book.adjustments(grain, fiscal, decimals=False, known_as_of=known_as_of)
     text = out_.as_text(frame, out_.ADJUSTMENT_CSV_COLUMNS)
     with output_stream(output) as out:
-        meta = {"by": grain.value}
-        render(text, fmt, out, title=f"Adjustments by {grain}", json_key="adjustments", meta=meta, raw_csv=raw_csv)
+        render(
+            text, fmt, out, title=f"Adjustments by {grain}", json_key="adjustments", table=listings.ADJUSTMENTS,
+            meta={"by": grain.value}, raw_csv=raw_csv, wide=wide,
+        )  # fmt: skip
 
 
 @app.command()
@@ -130,10 +139,12 @@ def reconcile(
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any finding is an error.")] = False,
     known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Report what does not add up: unexplained overlaps, probable duplicates, parts against wholes,
     valuations, rates taken for totals, relation loops, and notes naming unrelated agreements."""
     from ledger.api import findings_frame
+    from ledger.render import listings
     from ledger.render import output as out_
 
     fmt = choice("--format", fmt_name, ["table", "json"])
@@ -144,9 +155,7 @@ def reconcile(
         if fmt == "json":
             out_.write_json({"findings": [f.as_json() for f in findings], "counts": counts}, out)
         else:
-            frame = findings_frame(findings)
-            shown = frame[["severity", "kind", "agreements", "message", "difference"]]
-            out_.render_table(shown, out, title="Reconciliation", right=["difference"], wrap=["agreements", "message"])
+            listings.print_findings(findings_frame(findings), out, wide=wide)
     say(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
     if strict and counts["error"]:
         raise typer.Exit(1)

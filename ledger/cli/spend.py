@@ -16,6 +16,7 @@ from ledger.cli.common import (
     PROPOSED_OPTION,
     RAW_CSV_OPTION,
     REASON_OPTION,
+    WIDE_OPTION,
     app,
     choice,
     date_option,
@@ -114,6 +115,7 @@ def burn(
     fmt_name: Annotated[str, FORMAT_OPTION] = "table",
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Burn-down of every commitment: committed, expected to date, consumed, remaining, utilization,
     days and months left, required and trailing monthly run-rates, projected shortfall (what true-up
@@ -131,20 +133,13 @@ def burn(
             out_.write_json(burn_output.as_json(positions, day), out)
         elif periods:
             frame = burn_output.periods_frame(positions)
-            money = burn_output.PERIOD_MONEY_COLUMNS
-            table_or_csv(frame, fmt, out, f"Commitment periods on {day}", money, raw_csv=raw_csv)
+            title = f"Commitment periods on {day}"
+            table_or_csv(frame, fmt, out, title, burn_output.PERIODS_TABLE, raw_csv=raw_csv, wide=wide)
         else:
             frame = burn_output.positions_frame(positions)
-            if fmt == "table":
-                frame = frame[BURN_TABLE_COLUMNS]
-            table_or_csv(frame, fmt, out, f"Commitments on {day}", burn_output.MONEY_COLUMNS, raw_csv=raw_csv)
+            title = f"Commitments on {day}"
+            table_or_csv(frame, fmt, out, title, burn_output.BURN_TABLE, raw_csv=raw_csv, wide=wide)
     say(f"{len(positions)} commitment{'' if len(positions) == 1 else 's'} on {day}")
-
-
-BURN_TABLE_COLUMNS = [
-    "agreement_id", "payer", "payee", "status", "committed", "consumed", "remaining", "utilization", "months_left",
-    "required_monthly", "trailing_monthly", "shortfall", "overage", "met_on", "currency",
-]  # fmt: skip
 
 
 @app.command()
@@ -154,15 +149,21 @@ def commitments(
     known_as_of: Annotated[str | None, KNOWN_AS_OF_OPTION] = None,
     output: Annotated[Path | None, OUTPUT_OPTION] = None,
     raw_csv: Annotated[bool, RAW_CSV_OPTION] = False,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Export the commitments as a FOCUS 1.3 Contract Commitment dataset whose rows partition each
     contract's committed total: a commitment's binding contract years (tranches) or its whole term, cut
     into its minimum periods and a balance; undisclosed commitments with a capacity as Usage rows.
     Proposed and cancelled deals are left out; period ends are exclusive."""
+    from ledger.render import burn_output
+
     fmt = choice("--format", fmt_name, ["focus", "table"])
     with open_ledger() as book:
         frame = book.focus_commitments(include_proposed=include_proposed, known_as_of=known_as_of)
     with output_stream(output) as out:
-        table_or_csv(frame, "csv" if fmt == "focus" else "table", out, "Contract commitments (FOCUS 1.3)",
-                      ["ContractCommitmentCost"], raw_csv=raw_csv)  # fmt: skip
+        if fmt == "focus":
+            table_or_csv(frame, "csv", out, "", burn_output.FOCUS_TABLE, raw_csv=raw_csv)
+        else:
+            title = "Contract commitments (FOCUS 1.3)"
+            table_or_csv(burn_output.focus_table(frame), "table", out, title, burn_output.FOCUS_TABLE, wide=wide)
     say(f"{len(frame)} contract commitment rows of {frame['ContractId'].nunique()} contracts")

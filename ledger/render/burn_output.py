@@ -16,6 +16,7 @@ from ledger.domain.dates import ONE_DAY
 from ledger.domain.money import format_minor
 from ledger.domain.spend import format_pico, pico_per_minor
 from ledger.render.output import QUALIFIER_WORDS, percent
+from ledger.render.tables import Field, TableSpec
 
 BURN_COLUMNS = [
     "agreement_id", "payer", "payee", "currency", "start_date", "end_date", "status", "committed",
@@ -36,6 +37,56 @@ PERIOD_MONEY_COLUMNS = [
     "required", "expected_to_date", "consumed", "remaining", "gap", "required_monthly", "trailing_monthly",
     "shortfall", "overage",
 ]  # fmt: skip
+
+# A commitment's measures in a terminal: at 120 columns its parties and status stack under its id, at 80
+# its amounts in one column (committed, consumed, remaining, shortfall, overage) and its pace in another
+# (used, months left, met on, the run-rates needed and trailing).
+BURN_TABLE = TableSpec(
+    fields=(
+        Field("agreement_id"),
+        Field("payer", "text", give_way=5, under="agreement_id"),
+        Field("payee", "text", give_way=12, under="payer"),
+        Field("status", give_way=8, under="agreement_id"),
+        Field("committed", "money"),
+        Field("consumed", "money", give_way=9, under="committed"),
+        Field("remaining", "money", give_way=2, under="committed"),
+        Field("utilization", "number", header="used"),
+        Field("months_left", "number", give_way=7, under="utilization"),
+        Field("met_on", give_way=6, under="utilization"),
+        Field("shortfall", "money", header="projected shortfall", give_way=4, under="remaining"),
+        Field("overage", "money", header="projected overage", give_way=11, under="shortfall"),
+        Field("required_monthly", "money", header="needed monthly", give_way=3, under="utilization", leave_out=1),
+        Field("trailing_monthly", "money", header="trailing monthly", give_way=10, under="required_monthly"),
+    ),
+    sums=tuple(MONEY_COLUMNS),
+    totals=True,
+    label="agreement_id",
+)
+
+# Contract years and minimum periods overlap (a minimum period inside a contract year): no totals. At 120
+# columns a period's money in pairs, at 80 in one column (required, consumed, remaining, shortfall).
+PERIODS_TABLE = TableSpec(
+    fields=(
+        Field("agreement_id"),
+        Field("period"),
+        Field("kind", give_way=7),
+        Field("state", give_way=12, under="period"),
+        Field("binding", give_way=11, under="period", leave_out=2),
+        Field("period_start", header="start", give_way=6),
+        Field("period_end", header="end", give_way=13, under="period_start"),
+        Field("required", "money"),
+        Field("expected_to_date", "money", header="expected to date", give_way=4),
+        Field("consumed", "money", give_way=10, under="required"),
+        Field("remaining", "money", give_way=1, under="required"),
+        Field("gap", "money", give_way=9, under="remaining", leave_out=2),
+        Field("shortfall", "money", header="projected shortfall", give_way=1, under="required"),
+        Field("overage", "money", header="projected overage", give_way=8, under="shortfall", leave_out=2),
+        Field("required_monthly", "money", header="needed monthly", give_way=5),
+        Field("trailing_monthly", "money", header="trailing monthly", give_way=14, under="required_monthly"),
+        Field("met_on", give_way=3),
+    ),
+    group=("agreement_id",),
+)
 
 FOCUS_COMMITMENT_COLUMNS = [
     "ContractCommitmentId", "ContractCommitmentType", "ContractCommitmentCategory", "ContractCommitmentCost",
@@ -213,3 +264,39 @@ def _focus_row(
 
 def _stamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
+
+
+# The FOCUS rows of each contract add up to its committed total: a subtotal under each, totals at the end.
+FOCUS_TABLE = TableSpec(
+    fields=(
+        Field("ContractCommitmentId", header="commitment"),
+        Field("ContractCommitmentType", header="type", give_way=8, under="ContractCommitmentId"),
+        Field("ContractCommitmentCategory", header="category", give_way=9, under="ContractCommitmentType"),
+        Field("ContractId", header="contract", give_way=6, under="ContractCommitmentId"),
+        Field("ContractPeriodStart", header="contract from", give_way=11),
+        Field("ContractPeriodEnd", header="contract until", give_way=12, under="ContractPeriodStart"),
+        Field("ContractCommitmentCost", "money", header="cost"),
+        Field("ContractCommitmentQuantity", "number", header="quantity", give_way=5, under="ContractCommitmentCost"),
+        Field("ContractCommitmentUnit", "text", header="unit", give_way=7, under="ContractCommitmentQuantity"),
+        Field("ContractCommitmentPeriodStart", header="from", give_way=3, under="ContractCommitmentCost"),
+        Field("ContractCommitmentPeriodEnd", header="until", give_way=10, under="ContractCommitmentPeriodStart"),
+        Field("ContractCommitmentDescription", "text", header="description"),
+    ),
+    group=("ContractId", "ContractPeriodStart", "ContractPeriodEnd"),
+    sums=("ContractCommitmentCost",),
+    subtotals=True,
+    totals=True,
+    label="ContractCommitmentId",
+    currency="BillingCurrency",
+)
+FOCUS_TIMES = [
+    "ContractCommitmentPeriodStart",
+    "ContractCommitmentPeriodEnd",
+    "ContractPeriodStart",
+    "ContractPeriodEnd",
+]
+
+
+def focus_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The FOCUS rows for FOCUS_TABLE: their UTC-midnight timestamps as the dates they are (ends exclusive)."""
+    return frame.assign(**{c: frame[c].str.removesuffix("T00:00:00Z") for c in FOCUS_TIMES})

@@ -8,7 +8,8 @@ import pandas as pd
 
 from ledger.domain.money import format_minor
 from ledger.flows.graph import Cycle
-from ledger.render.output import grouped_amount, percent, ratio, render_table
+from ledger.render.output import percent, ratio
+from ledger.render.tables import Field, TableSpec, print_table
 
 CYCLE_CSV_COLUMNS = ["cycle", "length", "basis", "bottleneck", "bottleneck_up_to", "currency", "agreements"]
 
@@ -86,56 +87,61 @@ def as_json(analysis: Any, request: Any) -> dict[str, object]:
     }
 
 
-def render_tables(analysis: Any, out: IO[str], title: str) -> None:
+CYCLES_TABLE = TableSpec(
+    fields=(
+        Field("cycle", "text"),
+        Field("basis", give_way=3, under="cycle"),
+        Field("bottleneck", "money"),
+        Field("bottleneck_up_to", "money", header="if ceilings are reached", give_way=2, under="bottleneck"),
+        Field("agreements"),
+    ),
+)
+ROUND_TRIPS_TABLE = TableSpec(
+    fields=(
+        Field("investor", "text"),
+        Field("investee", "text", give_way=1, under="investor"),
+        Field("invested", "money"),
+        Field("round_trip", "money", header="round trip", give_way=3, under="invested"),
+        Field("returned", "money"),
+        Field("returned_share", "number", header="returned share"),
+        Field("spend_multiple", "number", header="spend multiple", give_way=2, under="returned_share"),
+    ),
+)
+SUPPLIERS_TABLE = TableSpec(
+    fields=(
+        Field("supplier", "text"),
+        Field("customers", "number", give_way=1, under="supplier"),
+        Field("backlog", "money"),
+        Field("funded_by_own_investment", "money", header="funded by own investment", give_way=4, under="backlog"),
+        Field("funded_share", "number", header="funded share"),
+        Field("top_customer", "text", header="top customer", give_way=3, under="funded_share"),
+        Field("top_customer_share", "number", header="top customer share"),
+        Field("top3_share", "number", header="top 3 share", give_way=2, under="top_customer_share"),
+    ),
+)
+
+
+def render_tables(analysis: Any, out: IO[str], title: str, *, wide: bool = False) -> None:
+    """The cycles (each with its agreements, one per line), the round trips and the suppliers' backlogs."""
     payload = as_json(analysis, _Everything())
     cycle_records = cast(list[dict[str, Any]], payload["cycles"])
     cycles = pd.DataFrame(
-        [
-            (c["cycle"], c["basis"], _grouped(c["bottleneck"]), _grouped(c["bottleneck_up_to"]), c["currency"],
-             ", ".join(a for e in c["edges"] for a in e["agreements"]))
-            for c in cycle_records
-        ],
-        columns=["cycle", "basis", "bottleneck", "if ceilings are reached", "currency", "agreements"],
-    )  # fmt: skip
-    render_table(
-        cycles, out, title=title, right=["bottleneck", "if ceilings are reached"], wrap=["cycle", "agreements"]
+        [{**c, "agreements": [a for e in c["edges"] for a in e["agreements"]]} for c in cycle_records],
+        columns=["cycle", "basis", "bottleneck", "bottleneck_up_to", "currency", "agreements"],
     )
+    for column in ("bottleneck", "bottleneck_up_to"):
+        cycles[column] = cycles[column].where(cycles[column].notna(), "undisclosed")
+    print_table(cycles, CYCLES_TABLE, out, title=title, wide=wide)
     trips = pd.DataFrame(cast(list[dict[str, Any]], payload["round_trips"]))
     if len(trips):
-        for column in ("invested", "returned", "round_trip"):
-            trips[column] = trips[column].map(_grouped)
-        render_table(
-            trips[["investor", "investee", "invested", "returned", "round_trip", "returned_share", "spend_multiple"]],
-            out,
-            title="Investments that come back as committed spend",
-            right=["invested", "returned", "round_trip", "returned_share", "spend_multiple"],
-        )
+        print_table(trips, ROUND_TRIPS_TABLE, out, title="Investments that come back as committed spend", wide=wide)
     suppliers = pd.DataFrame(cast(list[dict[str, Any]], payload["suppliers"]))
     if len(suppliers):
-        for column in ("backlog", "funded_by_own_investment"):
-            suppliers[column] = suppliers[column].map(_grouped)
-        columns = ["supplier", "backlog", "funded_by_own_investment", "funded_share", "top_customer",
-                   "top_customer_share", "top3_share", "customers"]  # fmt: skip
-        render_table(
-            suppliers[columns],
-            out,
-            title="Suppliers' committed backlog: funded by their own investments, and concentration",
-            right=[
-                "backlog",
-                "funded_by_own_investment",
-                "funded_share",
-                "top_customer_share",
-                "top3_share",
-                "customers",
-            ],
-        )
+        title = "Suppliers' committed backlog: funded by their own investments, and concentration"
+        print_table(suppliers, SUPPLIERS_TABLE, out, title=title, wide=wide)
 
 
 class _Everything:
     max_length = 0
     as_of = None
     year = None
-
-
-def _grouped(text: str | None) -> str:
-    return "undisclosed" if text is None else grouped_amount(text)

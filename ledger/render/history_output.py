@@ -14,11 +14,11 @@ from ledger.render.output import (
     SCHEDULE_CSV_COLUMNS,
     as_text,
     grouped_amount,
-    render_table,
     terminal_safe,
     write_csv,
     write_json,
 )
+from ledger.render.tables import Field, TableSpec, print_table, terminal_width
 
 HISTORY_COLUMNS = ["id", "recorded_at", "entity", "key", "action", "author", "reason", "source", "sha256", "changes"]
 SHOWN_VALUE = 60  # characters of one old or new value in a table; CSV and JSON keep them whole
@@ -126,6 +126,28 @@ def _lines(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+# The tables of `ledger show`: the record's fields, the agreements relating to it, its yearly schedule and
+# adjustments (each with its total) and its burn position.
+FIELDS_TABLE = TableSpec(fields=(Field("field"), Field("value", "text")))
+RELATING_TABLE = TableSpec(fields=(Field("agreement_id"), Field("relation")))
+SCHEDULE_TABLE = TableSpec(
+    fields=(Field("period"), Field("amount", "money")), sums=("amount",), totals=True, label="period"
+)
+ADJUSTMENTS_TABLE = TableSpec(
+    fields=(
+        Field("period"),
+        Field("relation_kind", header="relation", give_way=2, under="period"),
+        Field("related_id", give_way=1, under="period"),
+        Field("amount", "money"),
+    ),
+    sums=("amount",),
+    totals=True,
+    label="period",
+)
+BURN_TABLE = TableSpec(fields=(Field("measure", header=""), Field("value", "number")))
+BURN_SHOWN = ["status", "committed", "consumed", "remaining", "utilization", "shortfall", "met_on"]
+
+
 def write_view(view: Any, fmt: str, out: IO[str]) -> None:
     if fmt == "json":
         write_json(view_json(view), out)
@@ -136,30 +158,35 @@ def write_view(view: Any, fmt: str, out: IO[str]) -> None:
     )
     since = state.recorded_at.isoformat(timespec="seconds").replace("+00:00", "Z")
     title = f"{state.entity.value.replace('_', ' ')} {state.key}: {state.state} (since {since})"
-    render_table(fields, out, title=title, right=[], wrap=["value"])
+    print_table(fields, FIELDS_TABLE, out, title=title)
     if view.schedule is not None:
         if view.incoming:
             related = pd.DataFrame(view.incoming, columns=["agreement_id", "relation"])
-            render_table(related, out, title="Agreements relating to it", right=[], wrap=[])
+            print_table(related, RELATING_TABLE, out, title="Agreements relating to it")
         lines = as_text(view.schedule, SCHEDULE_CSV_COLUMNS)
-        lines["amount"] = lines["amount"].map(grouped_amount)
-        render_table(lines[["period", "amount", "currency"]], out, title="Yearly schedule", right=["amount"])
+        print_table(lines, SCHEDULE_TABLE, out, title="Yearly schedule")
         if len(view.adjustments):
             adjustments = as_text(view.adjustments, ADJUSTMENT_CSV_COLUMNS)
-            adjustments["amount"] = adjustments["amount"].map(grouped_amount)
-            columns = ["period", "relation_kind", "related_id", "amount", "currency"]
-            render_table(adjustments[columns], out, title="Consolidation adjustments", right=["amount"], wrap=[])
+            print_table(adjustments, ADJUSTMENTS_TABLE, out, title="Consolidation adjustments")
         if view.position is not None:
-            record = position_record(view.position)
-            keep = ["status", "committed", "consumed", "remaining", "utilization", "shortfall", "met_on"]
-            burn = pd.DataFrame([(k, "" if record[k] is None else str(record[k])) for k in keep], columns=["", "value"])
-            render_table(burn, out, title=f"Burn on {view.position.as_of}", right=["value"], wrap=[])
-    out.write("\nHistory, newest first\n\n" + history_log(view.history))
+            print_table(_burn(position_record(view.position)), BURN_TABLE, out, title=f"Burn on {view.position.as_of}")
+    out.write("\nHistory, newest first\n\n" + history_log(view.history, width=terminal_width(out)))
 
 
-def _field_text(value: Any) -> str:
+def _burn(record: dict[str, Any]) -> pd.DataFrame:
+    """A burn position's main measures, one per line, amounts grouped with their currency."""
+    money = {"committed", "consumed", "remaining", "shortfall"}
+    values = [
+        f"{grouped_amount(record[k])} {record['currency']}" if k in money and record[k] is not None else record[k]
+        for k in BURN_SHOWN
+    ]
+    return pd.DataFrame({"measure": [k.replace("_", " ") for k in BURN_SHOWN], "value": values})
+
+
+def _field_text(value: Any) -> str | list[str]:
+    """A field's value as text; a list of objects (sources, relations, tranches) as one line per object."""
     if isinstance(value, str):
         return value
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-        return "\n".join(", ".join(f"{k}: {v}" for k, v in item.items()) for item in value)
+        return [", ".join(f"{k}: {v}" for k, v in item.items()) for item in value]
     return json.dumps(value, ensure_ascii=False)

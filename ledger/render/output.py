@@ -1,4 +1,5 @@
-"""Writing schedules and listings as CSV, JSON or a terminal table; money always as exact decimal text.
+"""Writing schedules and listings as CSV or JSON, and the text a terminal table shows (ledger/render/tables.py
+lays them out); money always as exact decimal text.
 
 Safe exports: CSV text cells that a spreadsheet would run as a formula get a leading `'` (unless raw),
 and table cells show control characters escaped. JSON is for programs and stays raw.
@@ -30,12 +31,6 @@ ADJUSTMENT_CSV_COLUMNS = [
 
 # How an amount's qualifier reads beside it, in tables and in the FOCUS export's descriptions.
 QUALIFIER_WORDS = {"approximately": "about", "up_to": "up to", "at_least": "at least"}
-
-
-def qualified_amount(amount: str, qualifier: str | None) -> str:
-    """An amount as reported: "up to 5,000,000,000.00" is a ceiling, not five billion."""
-    words = QUALIFIER_WORDS.get(qualifier or "")
-    return f"{words} {amount}" if words else amount
 
 
 def amount_text(minor: pd.Series, currency: pd.Series) -> np.ndarray:
@@ -236,39 +231,3 @@ def _escaped(match: re.Match[str]) -> str:
 def terminal_safe(text: str) -> str:
     """Text as a table shows it: control and bidi-override characters escaped (ESC -> `\\x1b`, RLO -> `\\u202e`)."""
     return _UNPRINTABLE.sub(_escaped, text)
-
-
-def render_table(
-    frame: pd.DataFrame,
-    out: IO[str],
-    *,
-    title: str | None = None,
-    right: Sequence[str] = ("amount",),
-    wrap: Sequence[str] = ("payer", "payee", "resource", "notes"),
-    caption: str | None = None,
-) -> None:
-    """A readable table for a terminal (or any text stream). Only free-text columns may wrap.
-
-    Every cell, header, title and caption is shown as text: control characters escaped (terminal_safe),
-    and no rich markup or emoji codes read from a name (`[link=...]` stays those characters).
-    """
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        title=None if title is None else terminal_safe(title),
-        caption=None if caption is None else terminal_safe(caption),
-        show_lines=False,
-        header_style="bold",
-    )
-    for column in frame.columns:
-        table.add_column(
-            terminal_safe(str(column)), justify="right" if column in right else "left", no_wrap=column not in wrap
-        )
-    for row in frame.itertuples(index=False):
-        table.add_row(*("" if v is None or v is pd.NA else terminal_safe(str(v)) for v in row))
-    console = Console(file=out, markup=False, emoji=False)
-    # Ids and amounts are never cut: off a terminal, give the table the room it needs.
-    if not console.is_terminal:
-        console.width = 240
-    console.print(table)

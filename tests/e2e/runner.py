@@ -2,9 +2,9 @@
 
 A `ledger` process spends about a second importing pandas and SQLAlchemy before it works, so running
 hundreds of commands as processes made the suite slow. Here each command gets what a process would: its
-own argv, working folder and environment (without LEDGER_DATABASE_URL unless given), its own stdout and
-stderr, the exit code `main` leaves, and a traceback printed to stderr for an exception `main` lets
-through, so that "no Traceback" still means what it says. `installed=True` runs the installed command
+own argv, working folder and environment (without LEDGER_DATABASE_URL and COLUMNS unless given), its own
+stdout and stderr, the exit code `main` leaves, and a traceback printed to stderr for an exception `main`
+lets through, so that "no Traceback" still means what it says. `installed=True` runs the installed command
 in a subprocess instead, for the tests where the process itself is the point (help, the entry point,
 concurrent writers).
 """
@@ -33,9 +33,14 @@ class Done:
     stderr: str
 
 
+# Not passed on unless given: the ledger the tests choose, and the width of the terminal running them (so
+# that tables are laid out for 80 columns, as off any terminal).
+WITHHELD = ("LEDGER_DATABASE_URL", "COLUMNS", "LINES")
+
+
 def ledger(*args: str, cwd: Path, env: dict[str, str] | None = None, installed: bool = False) -> Done:
-    """Run `ledger ARGS` in `cwd` with the environment minus LEDGER_DATABASE_URL, plus `env`."""
-    environment = {k: v for k, v in os.environ.items() if k != "LEDGER_DATABASE_URL"} | (env or {})
+    """Run `ledger ARGS` in `cwd` with the environment minus WITHHELD, plus `env`."""
+    environment = {k: v for k, v in os.environ.items() if k not in WITHHELD} | (env or {})
     if installed:
         done = subprocess.run([INSTALLED, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300)
         return Done(done.returncode, done.stdout, done.stderr)

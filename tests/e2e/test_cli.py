@@ -262,8 +262,8 @@ def test_consolidated_schedule_and_adjustments(seeded_folder: Path) -> None:
 
 
 def test_cycles_in_every_format(seeded_folder: Path) -> None:
-    table = ok("cycles", cwd=seeded_folder)
-    assert "Amazon → OpenAI → Amazon" in table and "50,000,000,000.00" in table and "36.2%" not in table
+    table = ok("cycles", "--wide", cwd=seeded_folder)  # each cycle's parties on one line
+    assert "Amazon → OpenAI → Amazon" in table and "50,000,000,000.00 USD" in table and "36.2%" not in table
     rows = list(csv.DictReader(ok("cycles", "--format", "csv", cwd=seeded_folder).splitlines()))
     first = rows[0]
     assert (first["cycle"], first["basis"], first["bottleneck"]) == (

@@ -68,7 +68,7 @@ def run(command: str, cwd: Path) -> Done:
     process, with its own argv, folder, environment without LEDGER_DATABASE_URL, stdout and stderr)."""
     argv = shlex.split(command)
     assert argv[0] == "ledger" and LEDGER is not None
-    return ledger(*argv[1:], cwd=cwd)
+    return ledger(*argv[1:], cwd=cwd)  # tables for 80 columns, as off any terminal (the runner leaves COLUMNS out)
 
 
 def test_quickstart_output_is_what_the_readme_shows(tmp_path: Path) -> None:

@@ -181,7 +181,7 @@ def test_tables_show_control_characters_escaped(tmp_path: Path, db_url: str) -> 
         ["cycles"],
         ["commitments", "--format", "table"],
     ):
-        shown = ok(*db, *command, cwd=tmp_path)
+        shown = ok(*db, *command, "--wide", cwd=tmp_path)  # names on one line, as typed
         assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", shown), command
         assert "\\x1b[31mRed\\u202eevil" in shown, command
         if command != ["commitments", "--format", "table"]:  # its descriptions carry the names, wrapped

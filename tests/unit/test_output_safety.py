@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ledger.formulas import neutralise_formula, unneutralise_formula
 from ledger.render import burn_output, flows_output, output
 from ledger.render.files import OutputFileError, atomic_output, atomic_path, check_writable
+from ledger.render.tables import Field, TableSpec, print_table
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 UNSAFE = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))]
@@ -127,12 +128,13 @@ def test_terminal_safe_never_lets_an_unsafe_character_through(text: str) -> None
     assert not set(output.terminal_safe(text)) & set(UNSAFE)
 
 
-def test_render_table_shows_names_as_typed_never_as_codes_or_markup() -> None:
+def test_tables_show_names_as_typed_never_as_codes_or_markup() -> None:
     frame = pd.DataFrame(
         {"payer": ["\x1b[31mRed\u202eevil", "[link=http://evil]click[/link] :smile:"], "amount": ["1", "2"]}
     )
     out = io.StringIO()
-    output.render_table(frame, out, title="[bold]Title\x1b[2J", caption="\u2066caption")
+    spec = TableSpec((Field("payer", "text"), Field("amount", "money")))
+    print_table(frame, spec, out, title="[bold]Title\x1b[2J", caption="\u2066caption", width=120)
     text = out.getvalue()
     assert not set(text) & set(UNSAFE) - {"\n"}
     for shown in ("\\x1b[31mRed\\u202eevil", "[link=http://evil]click[/link] :smile:", "[bold]Title\\x1b[2J"):
