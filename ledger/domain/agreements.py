@@ -16,7 +16,7 @@ import numpy as np
 
 from ledger.domain.calendars import CALENDAR_YEAR, FiscalCalendar
 from ledger.domain.dates import ONE_DAY, add_months, anniversary_periods
-from ledger.domain.money import format_minor
+from ledger.domain.money import format_minor, split_by_weights
 from ledger.errors import DomainError
 
 
@@ -248,24 +248,6 @@ class Valuation:
     confidence: Confidence | None = None
     notes: str | None = None
     sources: tuple[Source, ...] = ()
-
-
-def split_by_weights(total: int, weights: Sequence[int]) -> list[int]:
-    """Split `total` minor units by integer weights with the one rounding rule.
-
-    Cumulative share after weight j is floor(total * W_j / W); each part is the
-    difference of two cumulative shares, so the parts sum to `total` exactly.
-    """
-    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
-        raise DomainError("non-negative weights with a positive sum")
-    whole = sum(weights)
-    parts, before, running = [], 0, 0
-    for weight in weights:
-        running += weight
-        cumulative = total * running // whole
-        parts.append(cumulative - before)
-        before = cumulative
-    return parts
 
 
 def linear_ramp_weights(years: int) -> list[int]:

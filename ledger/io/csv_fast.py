@@ -25,10 +25,9 @@ from ledger.domain.agreements import (
     RelationKind,
     Status,
     linear_ramp_weights,
-    split_by_weights,
 )
 from ledger.domain.dates import LAST_DAY, add_months_array, months_before
-from ledger.domain.money import MAX_MINOR, MINOR_DIGITS
+from ledger.domain.money import MAX_MINOR, MINOR_DIGITS, split_by_weights
 from ledger.io.batch import (
     BATCH_COLUMNS,
     CAPACITY_COLUMNS,

@@ -1,15 +1,17 @@
 """The amortization kernel: spreads many agreements' slices over periods at once, on int64 minor units.
 
-The one rounding rule: the amount accrued by a boundary date d is
-C(d) = floor(T * elapsed(d) / whole), and a period [a, b) receives C(b) - C(a).
+The one rounding rule (ledger.domain.money.floor_share): the amount accrued by a
+boundary date d is C(d) = floor(T * elapsed(d) / whole), and a period [a, b)
+receives C(b) - C(a).
 `elapsed/whole` counts monthly instalments (basis `monthly`: instalment k is
 dated start + k months) or days (basis `daily`). Because every period is a
 difference of the same cumulative function, every grain ties out to T exactly
 and coarser periods equal the sums of finer ones.
 
-T can reach 10^17 minor units, so T * elapsed would overflow int64. The kernel
-splits it: floor(T * e / W) = (T // W) * e + ((T % W) * e) // W, where the
-second product is below W^2 (W is at most a few thousand days).
+T can reach 10^17 minor units, so T * elapsed would overflow int64; the rule is
+computed split, floor(T * e / W) = (T // W) * e + ((T % W) * e) // W, where the
+second product is below W^2 (W is at most a few thousand days). The kernel splits
+each slice's T once and evaluates the rule at every edge (`share_of`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from ledger.domain.dates import (
     month_index,
     months_before,
 )
-from ledger.domain.money import minor_array
+from ledger.domain.money import floor_share, minor_array, share_of, split_total
 
 BoolArray = npt.NDArray[np.bool_]
 ObjArray = npt.NDArray[np.object_]
@@ -132,12 +134,6 @@ class Lines:
         return len(self.owner)
 
 
-def floor_share(total: IntArray, elapsed: IntArray, whole: IntArray) -> IntArray:
-    """floor(total * elapsed / whole) without int64 overflow (0 <= elapsed <= whole, whole >= 1)."""
-    quotient, remainder = np.divmod(total, whole)
-    return quotient * elapsed + (remainder * elapsed) // whole
-
-
 def cumulative(slices: SliceArrays, when: DateArray) -> IntArray:
     """Amount of each slice accrued strictly before `when[i]` (the rounding rule's C), cuts included."""
     when = np.asarray(when, dtype="datetime64[D]")
@@ -215,7 +211,7 @@ def _amortize_block(owner: IntArray, terms: _SliceTerms, first: IntArray, last: 
     anniversary = np.minimum(np.repeat(terms.start_day_of_month, counts), edge.month_days[period])
     months = edge.month[period] - np.repeat(terms.start_month, counts) + (edge.day_of_month[period] > anniversary)
     elapsed = np.minimum(np.where(daily, days, months), np.repeat(terms.cap, counts))
-    accrued = np.repeat(terms.quotient, counts) * elapsed + (np.repeat(terms.remainder, counts) * elapsed) // whole
+    accrued = share_of(np.repeat(terms.quotient, counts), np.repeat(terms.remainder, counts), elapsed, whole)
     amount = np.empty_like(accrued)
     amount[0] = accrued[0]
     np.subtract(accrued[1:], accrued[:-1], out=amount[1:])
@@ -263,7 +259,7 @@ class _SliceTerms:
         whole = np.where(
             slices.daily, (slices.end - slices.start).astype(np.int64), months_before(slices.start, slices.end)
         )
-        quotient, remainder = np.divmod(slices.amount, whole)
+        quotient, remainder = split_total(slices.amount, whole)
         cap = whole
         if slices.until is not None:
             until = np.clip(slices.until, slices.start, slices.end)

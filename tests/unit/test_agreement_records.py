@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Kind, Term, split_by_weights
+from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Kind, Term
 from ledger.domain.dates import LAST_DAY, ONE_DAY
-from ledger.domain.money import MAX_MINOR, format_minor
+from ledger.domain.money import MAX_MINOR, format_minor, split_by_weights
 from ledger.domain.spend import MinimumPeriod
 from ledger.io.batch import AgreementBatch
 from ledger.io.readers import read_ledger_file

@@ -5,8 +5,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ledger.domain.agreements import Term, ramp_slices, split_by_weights
+from ledger.domain.agreements import Term, ramp_slices
 from ledger.domain.calendars import FiscalCalendar, Grain
+from ledger.domain.money import split_by_weights
 from ledger.schedule.kernel import Periods, SliceArrays, amortize, contract_year_periods, cumulative
 from ledger.schedule.schedules import schedule_frame
 

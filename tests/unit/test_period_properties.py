@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.burn.position import Minimum, position
-from ledger.domain.agreements import Term, contract_year_slices, ramp_slices, split_by_weights
+from ledger.domain.agreements import Term, contract_year_slices, ramp_slices
 from ledger.domain.calendars import Grain
 from ledger.domain.dates import add_months
-from ledger.domain.money import MAX_MINOR
-from ledger.domain.spend import MinimumPeriod, pico_per_minor
+from ledger.domain.money import MAX_MINOR, pico_per_minor, split_by_weights
+from ledger.domain.spend import MinimumPeriod
 from ledger.reconcile.consolidate import RelationPlan, consolidate
 from ledger.render.burn_output import focus_commitments
 from ledger.schedule.schedules import prepare_pieces, schedule_frame
