@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ledger.domain.calendars import CALENDAR_YEAR, FiscalCalendar
-from ledger.domain.dates import ONE_DAY, add_months, anniversary_periods
+from ledger.domain.dates import ONE_DAY, add_months, anniversary_periods, contract_years
 from ledger.domain.money import format_minor, split_by_weights
 from ledger.errors import DomainError
 
@@ -146,7 +146,9 @@ class Term:
 
     def contract_years(self) -> list[Term]:
         """Anniversary years [start + 12(j-1) months, start + 12j months), the last cut at the term's end."""
-        return self.periods(12)
+        start, end = np.array([self.start], "datetime64[D]"), np.array([self.end], "datetime64[D]")
+        _, _, begins, ends = contract_years(start, end)
+        return [Term(b, e) for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
 
     def periods(self, step_months: int) -> list[Term]:
         """The term's anniversary periods of `step_months` months (see `anniversary_periods`)."""

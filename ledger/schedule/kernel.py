@@ -26,9 +26,11 @@ import numpy.typing as npt
 
 from ledger.domain.calendars import PeriodTable
 from ledger.domain.dates import (
+    CONTRACT_YEAR_MONTHS,
     DateArray,
     IntArray,
     anniversary_periods,
+    contract_years,
     day_of_month,
     days_in_month,
     month_first_day,
@@ -289,7 +291,7 @@ def _merge_adjacent(lines: Lines) -> Lines:
 
 def contract_year_periods(start: DateArray, end: DateArray) -> Periods:
     """Per-agreement contract years: calendar i holds agreement i's years CY1, CY2, ... cut at its end."""
-    owner, j, year_start, year_end = anniversary_periods(start, end, 12)
+    owner, j, year_start, year_end = contract_years(start, end)
     return Periods(owner, year_start, year_end, _year_labels(j))
 
 
@@ -317,7 +319,7 @@ def contract_piece_periods(start: DateArray, end: DateArray) -> Periods:
     last_of_owner = np.append(owner[1:] != owner[:-1], True)
     ends = np.where(last_of_owner, end[owner], following)
     year = months_before(start[owner], np.asarray(begins + _DAY, "datetime64[D]")) - 1
-    return Periods(owner, begins, ends, _year_labels(year // 12))
+    return Periods(owner, begins, ends, _year_labels(year // CONTRACT_YEAR_MONTHS))
 
 
 def _year_labels(index: IntArray) -> ObjArray:
