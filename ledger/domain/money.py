@@ -310,6 +310,15 @@ def format_minor_array(minor: npt.NDArray[np.int64], digits: int) -> npt.NDArray
     return np.char.add(text, np.char.zfill(frac.astype(str), digits))
 
 
+def format_minor_column(minor: IntArray, currencies: ObjectArray) -> ObjectArray:
+    """`format_minor` of each row in its own currency, for whole columns."""
+    out = np.empty(len(minor), dtype=object)
+    for code in np.unique(currencies).tolist():
+        rows = currencies == code
+        out[rows] = format_minor_array(minor[rows], MINOR_DIGITS[code]).astype(object)
+    return out
+
+
 def format_pico(pico: int, currency: str) -> str:
     """Exact decimal text with at least the currency's minor digits: '228.00', '0.01288992'."""
     digits = minor_digits(currency)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Basis, Profile, Qualifier, Status
-from ledger.domain.money import MINOR_DIGITS, format_minor_array
+from ledger.domain.money import format_minor_column
 from ledger.io.agreement_rules import RECORD_COLUMNS
 
 # The columns of a batch's agreement frame (one row per agreement, as the importer stores it).
@@ -262,9 +262,7 @@ def _iso(column: pd.Series) -> list[str | None]:
 def _amounts(minor: np.ndarray, currencies: np.ndarray, given: np.ndarray) -> list[str | None]:
     """Minor units as exact decimal text in major units, each with its currency's digits; None where not given."""
     out = np.full(len(minor), None, dtype=object)
-    for code in pd.unique(currencies[given]):
-        rows = given & (currencies == code)
-        out[rows] = format_minor_array(minor[rows], MINOR_DIGITS[code]).astype(object)
+    out[given] = format_minor_column(minor[given], currencies[given])
     return out.tolist()
 
 

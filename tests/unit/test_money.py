@@ -18,6 +18,7 @@ from ledger.domain.money import (
     floor_share,
     format_minor,
     format_minor_array,
+    format_minor_column,
     format_pico,
     parse_amount,
     parse_amounts,
@@ -244,3 +245,10 @@ def test_weights_split_many_totals_as_each_alone(cases: list[tuple[int, list[int
     assert parts == [part for total, ws in cases for part in split_by_weights(total, ws)]
     for total, ws in cases:
         assert sum(split_by_weights(total, ws)) == total
+
+
+@given(st.lists(st.tuples(st.integers(-MAX_MINOR, MAX_MINOR), st.sampled_from(CURRENCIES)), max_size=30))
+def test_a_column_of_amounts_in_several_currencies_is_formatted_row_by_row(rows: list[tuple[int, str]]) -> None:
+    minor = np.array([m for m, _ in rows], dtype=np.int64)
+    currencies = np.array([c for _, c in rows], dtype=object)
+    assert format_minor_column(minor, currencies).tolist() == [format_minor(m, c) for m, c in rows]
