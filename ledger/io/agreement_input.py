@@ -118,11 +118,11 @@ def read_agreements(entries: Entries) -> Checked:
         if bad.any():
             broken |= bad[codes]
             per_field.append((codes, found))
-    if entries.unknown is not None:
-        broken |= np.array([bool(u) for u in entries.unknown], dtype=bool)
-    for row in np.flatnonzero(broken).tolist():
+    unknown = entries.unknown or [()] * n
+    broken |= np.array([bool(keys) for keys in unknown], dtype=bool)
+    for row in np.flatnonzero(broken).tolist():  # each field's problems in the table's order, then unknown keys
         found_here = [p for codes, found in per_field for p in (found[codes[row]] or ())]
-        found_here += [(k, v, UNKNOWN_EXPECTED) for k, v in (entries.unknown or [()] * n)[row]]
+        found_here += [(k, v, UNKNOWN_EXPECTED) for k, v in unknown[row]]
         problems[row] = [InputProblem(entries.file, entries.line(row, c), c, v, e) for c, v, e in found_here]
     clean = np.flatnonzero(~broken)
     rows = Rows({name: column.take(clean) for name, column in columns.items()})
