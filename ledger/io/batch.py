@@ -279,12 +279,18 @@ def _hashes(frame: pd.DataFrame) -> np.ndarray:
 
 def normalized(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """The batch's dtypes: dates datetime64[s], amounts and counts Int64, text objects with None."""
-    out = frame.copy()
-    for column in columns:
-        if column in ("start_date", "end_date", "announced_on", "published_on"):
-            out[column] = pd.to_datetime(out[column]).astype("datetime64[s]")
-        elif column in ("amount_minor", "term_months", "seq", "weight"):
-            out[column] = pd.array(out[column].tolist(), dtype="Int64")
-        else:
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out
+    wanted = set(columns)
+    return pd.DataFrame(
+        {column: _normal(column, frame[column]) if column in wanted else frame[column] for column in frame.columns},
+        index=frame.index,
+    )
+
+
+def _normal(column: str, values: pd.Series) -> pd.Series:
+    if column in ("start_date", "end_date", "announced_on", "published_on"):
+        return pd.to_datetime(values).astype("datetime64[s]")
+    if column in ("amount_minor", "term_months", "seq", "weight"):
+        return pd.Series(pd.array(values.tolist(), dtype="Int64"), index=values.index)
+    text = values.to_numpy(dtype=object, copy=True)
+    text[pd.isna(text)] = None
+    return pd.Series(text, index=values.index, dtype=object)  # objects: pandas would infer its own text dtype
