@@ -83,8 +83,9 @@ def _read_csv(name: str, text: str, progress: Progress) -> LedgerFile:
     _check_header(name, header)
     if "'" in text:
         _unquote_formulas(rows)
-    progress("Validating agreements", None)
+    done = progress("Validating agreements", len(rows))
     batch = _agreements(Entries.of_csv(name, header, rows, lines), [])
+    done(len(rows))
     return LedgerFile(name, batch=batch)
 
 
@@ -468,8 +469,9 @@ def _build_sections(
     for section, entries in sections.items():
         try:
             if section == "agreements":
-                progress("Validating agreements", len(entries))
+                done = progress("Validating agreements", len(entries))
                 result.batch = _agreements(*_as_entries(name, entries))
+                done(len(entries))
             else:
                 built = _build_all(name, entries, builders[section], progress(f"Validating {section}", len(entries)))
                 setattr(result, section, built)
