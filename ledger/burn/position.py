@@ -38,9 +38,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ledger.domain.agreements import Status, Term, split_by_weights
+from ledger.domain.agreements import Status, Term
 from ledger.domain.dates import add_months
-from ledger.domain.spend import MinimumPeriod, pico_per_minor
+from ledger.domain.money import pico_per_minor, split_by_weights
+from ledger.domain.spend import MinimumPeriod
 
 TRAILING_MONTHS = 3
 

@@ -1,22 +1,21 @@
-"""Agreements, parties, valuations and the rules that shape an agreement's amount over its term.
+"""The words of an agreement (kind, profile, basis, qualifier, status, relations), its term, parties and valuations.
 
-Pure values: no database, no files. The file readers build these; the
-services store them; the amortization kernel spreads their slices.
+Pure values: no database, no files. Agreements themselves travel as columns
+(ledger.io.batch): the rule table of agreement input (ledger.io.agreement_rules)
+checks them and builds their slices, the services store them, the amortization
+kernel spreads the slices.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ledger.domain.calendars import CALENDAR_YEAR, FiscalCalendar
-from ledger.domain.dates import ONE_DAY, add_months, anniversary_periods
-from ledger.domain.money import format_minor
+from ledger.domain.dates import ONE_DAY, add_months, anniversary_periods, contract_years
 from ledger.errors import DomainError
 
 
@@ -146,7 +145,9 @@ class Term:
 
     def contract_years(self) -> list[Term]:
         """Anniversary years [start + 12(j-1) months, start + 12j months), the last cut at the term's end."""
-        return self.periods(12)
+        start, end = np.array([self.start], "datetime64[D]"), np.array([self.end], "datetime64[D]")
+        _, _, begins, ends = contract_years(start, end)
+        return [Term(b, e) for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
 
     def periods(self, step_months: int) -> list[Term]:
         """The term's anniversary periods of `step_months` months (see `anniversary_periods`)."""
@@ -157,35 +158,10 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
-class Slice:
-    """A dated part of an agreement's amount, spread within itself by the agreement's basis."""
-
-    start: dt.date
-    end: dt.date  # exclusive
-    amount_minor: int
-    weight: int | None = None  # the ramp weight it came from, if any
-
-
-@dataclass(frozen=True, slots=True)
-class Relation:
-    kind: RelationKind
-    target: str  # key of the earlier (or parent) agreement
-
-
-@dataclass(frozen=True, slots=True)
 class Source:
     url: str
     title: str | None = None
     published_on: dt.date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Capacity:
-    """Physical size of a chip or capacity deal: `2 GW` of Trainium, `1000000 TPU chips`."""
-
-    quantity: str  # exact decimal text
-    unit: str
-    chip_family: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,43 +172,6 @@ class Party:
     fiscal_calendar: FiscalCalendar = CALENDAR_YEAR
     notes: str | None = None
     aliases: tuple[str, ...] = ()  # other names billing files use for it ("AWS")
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """One deal between a payer and a payee, with its amount spread over a term."""
-
-    key: str
-    kind: Kind
-    payer: str
-    payee: str
-    amount_minor: int | None  # None when undisclosed
-    currency: str
-    term: Term
-    term_months: int | None = None
-    profile: Profile = Profile.STRAIGHT_LINE
-    basis: Basis = Basis.MONTHLY
-    qualifier: Qualifier = Qualifier.EXACT
-    status: Status = Status.ANNOUNCED
-    confidence: Confidence | None = None
-    resource: str | None = None
-    announced_on: dt.date | None = None
-    participants: str | None = None
-    notes: str | None = None
-    assumptions: str | None = None
-    slices: tuple[Slice, ...] = ()  # tranches and ramps only; straight lines have one implicit slice
-    relations: tuple[Relation, ...] = ()
-    sources: tuple[Source, ...] = ()
-    capacity: Capacity | None = None
-    minimum: Minimum | None = None  # commitments: minimum spend per period, besides the total
-
-
-@dataclass(frozen=True, slots=True)
-class Minimum:
-    """A minimum spend due in every period (month, quarter or contract year) of a commitment's term."""
-
-    amount_minor: int
-    period: str  # a MinimumPeriod value
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,69 +187,3 @@ class Valuation:
     confidence: Confidence | None = None
     notes: str | None = None
     sources: tuple[Source, ...] = ()
-
-
-def split_by_weights(total: int, weights: Sequence[int]) -> list[int]:
-    """Split `total` minor units by integer weights with the one rounding rule.
-
-    Cumulative share after weight j is floor(total * W_j / W); each part is the
-    difference of two cumulative shares, so the parts sum to `total` exactly.
-    """
-    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
-        raise DomainError("non-negative weights with a positive sum")
-    whole = sum(weights)
-    parts, before, running = [], 0, 0
-    for weight in weights:
-        running += weight
-        cumulative = total * running // whole
-        parts.append(cumulative - before)
-        before = cumulative
-    return parts
-
-
-def linear_ramp_weights(years: int) -> list[int]:
-    """Weights 1, 2, ..., n: each contract year larger than the one before."""
-    return list(range(1, years + 1))
-
-
-def contract_year_slices(
-    term: Term, amounts: Sequence[int], weights: Sequence[int] | None = None, years: Sequence[Term] | None = None
-) -> tuple[Slice, ...]:
-    """One slice per contract year with the given amounts (len(amounts) must equal the number of years)."""
-    years = term.contract_years() if years is None else years
-    if len(amounts) != len(years):
-        raise DomainError(f"{len(years)} contract-year amounts for a term of {len(years)} contract years")
-    return tuple(
-        Slice(year.start, year.end, amount, None if weights is None else weights[i])
-        for i, (year, amount) in enumerate(zip(years, amounts, strict=True))
-    )
-
-
-def ramp_slices(term: Term, total: int, weights: Sequence[int] | None = None) -> tuple[Slice, ...]:
-    """Contract-year slices for a ramp: linear weights 1..n unless weights are given."""
-    years = term.contract_years()
-    n = len(years)
-    chosen = list(weights) if weights is not None else linear_ramp_weights(n)
-    if len(chosen) != n:
-        raise DomainError(f"{n} ramp weights, one per contract year")
-    return contract_year_slices(term, split_by_weights(total, chosen), chosen, years)
-
-
-def check_slices(term: Term, total: int, slices: Sequence[Slice], currency: str) -> None:
-    """Slices must lie within the term, not overlap, and sum to the agreement's amount."""
-    ordered = sorted(slices, key=lambda s: s.start)
-    for previous, current in itertools.pairwise(ordered):
-        if current.start < previous.end:
-            raise DomainError(f"tranches that do not overlap ({previous.start}..{current.start})")
-    for part in ordered:
-        if part.end <= part.start:
-            raise DomainError(f"a tranche that ends after it starts ({part.start})")
-        if part.start < term.start or part.end > term.end:
-            raise DomainError(f"tranches within the term {term.start} .. {term.last_day}")
-        if part.amount_minor < 0:
-            raise DomainError("non-negative tranche amounts")
-    scheduled = sum(s.amount_minor for s in ordered)
-    if scheduled != total:
-        raise DomainError(
-            f"tranches summing to the amount {format_minor(total, currency)}, not {format_minor(scheduled, currency)}"
-        )

@@ -108,3 +108,12 @@ def anniversary_periods(
     begins = add_months_array(start[owner], step_months * j)
     ends = np.minimum(add_months_array(start[owner], step_months * (j + 1)), end[owner])
     return owner, j, begins, ends
+
+
+CONTRACT_YEAR_MONTHS = 12
+
+
+def contract_years(start: DateArray, end: DateArray) -> tuple[IntArray, IntArray, DateArray, DateArray]:
+    """The contract years of terms [start, end): anniversaries of the start, the last year cut at the end
+    (`anniversary_periods` of 12 months). Tranches, ramps, schedules and burn all count years here."""
+    return anniversary_periods(start, end, CONTRACT_YEAR_MONTHS)

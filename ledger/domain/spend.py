@@ -1,10 +1,8 @@
-"""Actual spend: charge categories, the rule of what counts toward a commitment, and exact sub-cent costs.
+"""Actual spend: charge categories and the rule of what counts toward a commitment.
 
-Billing files carry costs with more decimals than the currency's minor unit
-(the FOCUS sample has 11: `0.01288992000`). The ledger keeps them exactly, in
-*pico units*: 10^-12 of the currency's major unit. Stored rows split a pico
-amount into whole minor units and the sub-minor rest, so the `*_minor`
-columns stay the ledger's usual exact integers.
+Costs are exact sub-cent amounts in pico units (ledger.domain.money). Stored rows
+split a pico amount into whole minor units and the sub-minor rest, so the
+`*_minor` columns stay the ledger's usual exact integers.
 """
 
 from __future__ import annotations
@@ -12,14 +10,9 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Final
 
 from ledger.domain.agreements import Choice
-from ledger.domain.money import minor_digits
-
-PICO_DIGITS: Final[int] = 12  # decimals of the major unit kept exactly
-MAX_WHOLE_DIGITS: Final[int] = 15  # at most 999 trillion major units on one billing row
 
 
 class ChargeCategory(Choice):
@@ -80,49 +73,3 @@ class CountingRule:
     def describe(self) -> str:
         listed = ",".join(sorted(c.value for c in self.counted))
         return f"count={listed}; cost={self.cost.value}; true_up=/{self.true_up_pattern}/i"
-
-
-def pico_per_minor(currency: str) -> int:
-    """Pico units in one minor unit of `currency` (10^10 for USD, 10^12 for JPY)."""
-    return int(10 ** (PICO_DIGITS - minor_digits(currency)))
-
-
-def split_pico(pico: int, currency: str) -> tuple[int, int]:
-    """Pico units -> (whole minor units, sub-minor rest in pico, 0 <= rest < pico_per_minor)."""
-    return divmod(pico, pico_per_minor(currency))
-
-
-def join_pico(minor: int, sub_minor: int, currency: str) -> int:
-    return minor * pico_per_minor(currency) + sub_minor
-
-
-def minor_to_pico(minor: int, currency: str) -> int:
-    return minor * pico_per_minor(currency)
-
-
-def format_pico(pico: int, currency: str) -> str:
-    """Exact decimal text with at least the currency's minor digits: '228.00', '0.01288992'."""
-    digits = minor_digits(currency)
-    sign = "-" if pico < 0 else ""
-    whole, frac = divmod(abs(pico), 10**PICO_DIGITS)
-    text = f"{frac:0{PICO_DIGITS}d}".rstrip("0").ljust(digits, "0")
-    return f"{sign}{whole}.{text}" if text else f"{sign}{whole}"
-
-
-_COST = re.compile(r"^(?P<sign>[-+])?(?P<int>\d+)?(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[-+]?\d+))?$", re.ASCII)
-COST_EXPECTED = f"a decimal amount with at most {PICO_DIGITS} decimals, like 12.34 or -0.0128899"
-
-
-def parse_cost(text: str) -> int:
-    """Decimal text (plain or with an exponent, as some exports write it) -> pico units, exactly.
-
-    Raises ValueError when the text is not a number or has more than 12 decimals.
-    """
-    match = _COST.match(text.strip())
-    if match is None or not (match["int"] or match["frac"]):
-        raise ValueError(COST_EXPECTED)
-    value = Decimal(text.strip())
-    scaled = value.scaleb(PICO_DIGITS)
-    if scaled != scaled.to_integral_value() or abs(value) >= Decimal(10) ** MAX_WHOLE_DIGITS:
-        raise ValueError(COST_EXPECTED)
-    return int(scaled)

@@ -1,9 +1,9 @@
 """Agreements as columns: what an import file becomes, and what the services store in bulk.
 
-Row-by-row validation (YAML, and CSV rows that need it) builds domain
-Agreements and turns them into a batch; the CSV fast path builds the batch
-directly. Either way the services store the same columns, so one import path
-serves a hundred agreements and a hundred thousand alike.
+The rule table builds a batch from the entries of a file, CSV or YAML
+(ledger.io.agreement_input), column by column, so one import path serves a
+hundred agreements and a hundred thousand alike; the repository reads stored
+agreements back into the same columns.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Agreement, Basis, Profile, Qualifier, Status
-from ledger.domain.dates import ONE_DAY
-from ledger.domain.money import MINOR_DIGITS, format_minor_array
-from ledger.io.records import RECORD_COLUMNS
+from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Basis, Profile, Qualifier, Status
+from ledger.domain.money import format_minor_column
+from ledger.io.agreement_rules import RECORD_COLUMNS
 
 # The columns of a batch's agreement frame (one row per agreement, as the importer stores it).
 BATCH_COLUMNS = [
@@ -55,44 +54,13 @@ class AgreementBatch:
 
     @classmethod
     def empty(cls) -> AgreementBatch:
-        return cls.from_agreements([], [])
-
-    @classmethod
-    def from_agreements(cls, agreements: Sequence[Agreement], lines: Sequence[int]) -> AgreementBatch:
-        """Domain agreements (with the line each came from) as a batch."""
-        rows = [
-            (a.key, a.kind.value, a.payer, a.payee, a.resource, a.amount_minor, a.currency, a.qualifier.value,
-             a.term.start, a.term.last_day, a.term_months, a.profile.value, a.basis.value, a.status.value,
-             a.confidence.value if a.confidence else None, a.announced_on, a.participants, a.notes, a.assumptions)
-            for a in agreements
-        ]  # fmt: skip
-        # As objects: pandas would read a column of ints holding a None (an undisclosed amount) as float64,
-        # rounding amounts above 2^53 minor units before `normalized` makes them Int64.
-        frame = pd.DataFrame(rows, columns=BATCH_COLUMNS, dtype=object).assign(line=np.asarray(lines, dtype=np.int64))
-        slices = [
-            (a.key, seq, s.start, s.end - ONE_DAY, s.amount_minor, s.weight)
-            for a in agreements
-            for seq, s in enumerate(sorted(a.slices, key=lambda s: s.start), start=1)
-        ]
-        relations = [
-            (a.key, r.kind.value, r.target, line)
-            for a, line in zip(agreements, lines, strict=True)
-            for r in a.relations
-        ]
-        sources = [(a.key, s.url, s.title, s.published_on) for a in agreements for s in a.sources]
-        capacities = [
-            (a.key, a.capacity.chip_family, a.capacity.quantity or None, a.capacity.unit or None)
-            for a in agreements
-            if a.capacity is not None
-        ]
-        minimums = [(a.key, a.minimum.amount_minor, a.minimum.period) for a in agreements if a.minimum is not None]
+        agreements = normalized(pd.DataFrame(columns=BATCH_COLUMNS), BATCH_COLUMNS).assign(line=np.zeros(0, np.int64))
         return cls(
-            normalized(frame, BATCH_COLUMNS),
-            normalized(pd.DataFrame(slices, columns=SLICE_COLUMNS, dtype=object), SLICE_COLUMNS),
-            pd.DataFrame(relations, columns=RELATION_COLUMNS),
-            normalized(pd.DataFrame(sources, columns=SOURCE_COLUMNS), SOURCE_COLUMNS),
-            pd.DataFrame(capacities, columns=CAPACITY_COLUMNS),
-            pd.DataFrame(minimums, columns=MINIMUM_COLUMNS),
+            agreements,
+            normalized(pd.DataFrame(columns=SLICE_COLUMNS), SLICE_COLUMNS),
+            pd.DataFrame(columns=RELATION_COLUMNS),
+            normalized(pd.DataFrame(columns=SOURCE_COLUMNS), SOURCE_COLUMNS),
+            pd.DataFrame(columns=CAPACITY_COLUMNS),
         )
 
     @classmethod
@@ -131,10 +99,10 @@ class AgreementBatch:
         return np.array([f"{value:016x}" for value in digest.tolist()], dtype=object)
 
     def to_records(self) -> list[dict[str, Any]]:
-        """Each agreement as an entry of an import file, from which `build_agreement` rebuilds it exactly
+        """Each agreement as an entry of an import file, from which the importer rebuilds it exactly
         (a batch of the rebuilt agreements has the same `digests()`).
 
-        The keys are AgreementRecord's (RECORD_COLUMNS, in its order), as a YAML entry has them; a key is
+        The keys are the rule table's (RECORD_COLUMNS, in its order), as a YAML entry has them; a key is
         left out when its value is missing, empty or the field's default. Amounts are exact decimal text
         in major units, dates ISO text, enumerations their values. The term is `term_months` where the
         agreement has it, else the inclusive `end_date` (nothing for a payment at once); tranches are
@@ -294,16 +262,14 @@ def _iso(column: pd.Series) -> list[str | None]:
 def _amounts(minor: np.ndarray, currencies: np.ndarray, given: np.ndarray) -> list[str | None]:
     """Minor units as exact decimal text in major units, each with its currency's digits; None where not given."""
     out = np.full(len(minor), None, dtype=object)
-    for code in pd.unique(currencies[given]):
-        rows = given & (currencies == code)
-        out[rows] = format_minor_array(minor[rows], MINOR_DIGITS[code]).astype(object)
+    out[given] = format_minor_column(minor[given], currencies[given])
     return out.tolist()
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The rows of the frames, in the dtypes of those that have rows: an empty frame of objects (a part no
-    agreement of the fast path has, such as minimums) would make an int64 column objects, which hash
-    differently, so the same agreement would have another digest in a file read partly by the fast path."""
+    agreement of one file has, such as minimums) would make an int64 column objects, which hash
+    differently, so the same agreement would have another digest in a batch of several files."""
     return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
 
 
@@ -313,12 +279,18 @@ def _hashes(frame: pd.DataFrame) -> np.ndarray:
 
 def normalized(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """The batch's dtypes: dates datetime64[s], amounts and counts Int64, text objects with None."""
-    out = frame.copy()
-    for column in columns:
-        if column in ("start_date", "end_date", "announced_on", "published_on"):
-            out[column] = pd.to_datetime(out[column]).astype("datetime64[s]")
-        elif column in ("amount_minor", "term_months", "seq", "weight"):
-            out[column] = pd.array(out[column].tolist(), dtype="Int64")
-        else:
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out
+    wanted = set(columns)
+    return pd.DataFrame(
+        {column: _normal(column, frame[column]) if column in wanted else frame[column] for column in frame.columns},
+        index=frame.index,
+    )
+
+
+def _normal(column: str, values: pd.Series) -> pd.Series:
+    if column in ("start_date", "end_date", "announced_on", "published_on"):
+        return pd.to_datetime(values).astype("datetime64[s]")
+    if column in ("amount_minor", "term_months", "seq", "weight"):
+        return pd.Series(pd.array(values.tolist(), dtype="Int64"), index=values.index)
+    text = values.to_numpy(dtype=object, copy=True)
+    text[pd.isna(text)] = None
+    return pd.Series(text, index=values.index, dtype=object)  # objects: pandas would infer its own text dtype

@@ -4,7 +4,7 @@ A file is read in chunks of rows (constant memory whatever its size); each
 chunk is validated on whole columns and summed by payer, payee, month,
 category, resource, named agreement and currency, in exact integer units
 (whole minor units plus the sub-minor rest in pico units, see
-`ledger.domain.spend`). Nothing is written here: a file with one bad row is
+`ledger.domain.money`). Nothing is written here: a file with one bad row is
 refused whole by the caller, because the first problem raises InputError
 naming file, line, column, value and what was expected.
 
@@ -29,16 +29,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from ledger.domain.dates import FIRST_DAY, LAST_DAY, ONE_DAY
-from ledger.domain.money import MINOR_DIGITS, sum_money, total_limit_text
-from ledger.domain.spend import (
+from ledger.domain.money import (
     COST_EXPECTED,
-    PICO_DIGITS,
-    ChargeCategory,
-    CountingRule,
-    parse_cost,
+    MINOR_DIGITS,
+    Costs,
+    IntArray,
+    carry_pico,
+    parse_costs,
+    split_costs,
+    sum_money,
+    total_limit_text,
 )
+from ledger.domain.spend import ChargeCategory, CountingRule
 from ledger.errors import InputError, InputProblem, LimitError
-from ledger.io.decimal_text import IntArray, parse_plain_decimals
 from ledger.io.limits import LABEL, NAME, TextRule
 from ledger.progress import Progress, silent
 
@@ -432,27 +435,10 @@ def _categories(chunk: _Chunk, options: ChargeOptions) -> npt.NDArray[np.int64]:
 def _amounts(chunk: _Chunk, column: str, digits: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:
     """Exact amounts as (whole minor units, sub-minor pico rest >= 0), per row's currency digits."""
     text = chunk.factor(column)
-    parts = parse_plain_decimals(text.uniques)
-    negative, whole, fraction = parts.negative.copy(), parts.whole.copy(), parts.fraction.copy()
-    bad = np.zeros(len(text.uniques), dtype=bool)
-    for i in np.flatnonzero(~parts.plain):  # exponents, spaces, signs: the scalar parser decides
-        try:
-            value = parse_cost(text.uniques[i])
-        except ValueError:
-            bad[i] = True
-            continue
-        negative[i] = value < 0
-        whole[i], fraction[i] = divmod(abs(value), 10**PICO_DIGITS)
-    chunk.refuse(text.rows(bad), column, text, COST_EXPECTED)
-    negative, whole, fraction = text.rows(negative), text.rows(whole), text.rows(fraction)
-    per_minor = 10 ** (PICO_DIGITS - digits)
-    minor = whole * 10**digits + fraction // per_minor
-    sub = fraction % per_minor
-    # a negative amount -(m + s) is -(m + 1) + (1 - s): keep 0 <= sub < one minor unit
-    borrow = negative & (sub > 0)
-    minor = np.where(negative, -minor - borrow, minor)
-    sub = np.where(borrow, per_minor - sub, sub)
-    return minor, sub
+    costs = parse_costs(text.uniques)
+    chunk.refuse(text.rows(costs.bad), column, text, COST_EXPECTED)
+    per_row = Costs(text.rows(costs.bad), text.rows(costs.negative), text.rows(costs.whole), text.rows(costs.fraction))
+    return split_costs(per_row, digits)
 
 
 # -- sums --------------------------------------------------------------------------------------------------
@@ -478,10 +464,9 @@ def _refuse_over_limit(months: pd.DataFrame, over: npt.NDArray[np.bool_], name: 
 
 def _carry(frame: pd.DataFrame) -> pd.DataFrame:
     """Move whole minor units out of `sub` (sums of many sub-minor rests), per currency."""
-    digits = frame["currency"].map(MINOR_DIGITS).to_numpy(dtype=np.int64)
-    per_minor = 10 ** (PICO_DIGITS - digits)
-    sub = frame["sub"].to_numpy(dtype=np.int64)
-    return frame.assign(minor=frame["minor"].to_numpy(dtype=np.int64) + sub // per_minor, sub=sub % per_minor)
+    digits: IntArray = np.asarray(frame["currency"].map(MINOR_DIGITS).to_numpy(), dtype=np.int64)
+    minor, sub = carry_pico(frame["minor"].to_numpy(dtype=np.int64), frame["sub"].to_numpy(dtype=np.int64), digits)
+    return frame.assign(minor=minor, sub=sub)
 
 
 def _combine(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:

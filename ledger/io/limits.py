@@ -1,10 +1,10 @@
 """What an input file may hold: the size of each field, the characters of names and text, YAML's bounds.
 
-One rule per kind of field, used by every reader: the row-by-row validator
-(pydantic, ledger.io.records), the CSV fast path (ledger.io.csv_fast) and the
-billing-file reader (ledger.io.charges), so that CSV, YAML and billing files
-refuse the same values with the same words. The README's "Input limits"
-lists them.
+One rule per kind of field, used by every reader through the kinds of field
+(ledger.io.fields: the agreement rule table and the party and valuation
+records) and by the billing-file reader (ledger.io.charges), so that CSV, YAML
+and billing files refuse the same values with the same words. The README's
+"Input limits" lists them.
 
 Characters are checked on the value as written (before surrounding
 whitespace is stripped), lengths on the stripped value.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-MAX_ID_CHARS = 100  # agreement, valuation and round ids (ledger.io.records.KEY_PATTERN)
+MAX_ID_CHARS = 100  # agreement, valuation and round ids (ledger.io.fields.KEY_PATTERN)
 MAX_NAME_CHARS = 200  # party names and aliases, payers and payees
 MAX_LABEL_CHARS = 1_000  # one-line labels: resource, unit, chip family, source titles, fiscal calendar
 MAX_TEXT_CHARS = 10_000  # free text: notes, assumptions, participants; list cells (tranche amounts, weights)

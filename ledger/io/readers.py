@@ -2,6 +2,9 @@
 
 A file is read whole before anything is written: every problem in it is
 collected and reported together as one InputError (file:line: column: ...).
+Agreements, CSV rows and YAML entries alike, go through the rule table
+(ledger.io.agreement_rules); parties and valuations through their records
+(ledger.io.records).
 What a file may hold (field sizes, characters, YAML's bounds) is in
 ledger.io.limits; YAML files are read without anchors, aliases, merge keys,
 tags or repeated keys, none of which the formats need.
@@ -20,26 +23,18 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import numpy as np
-import pandas as pd
 import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, MappingEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from ledger.domain.agreements import Agreement, Party, Valuation
+from ledger.domain.agreements import Party, Valuation
 from ledger.errors import InputError, InputProblem
 from ledger.formulas import unneutralise_formula
+from ledger.io.agreement_input import Entries, read_agreements
+from ledger.io.agreement_rules import INPUT_COLUMNS, REQUIRED_AGREEMENT_COLUMNS
 from ledger.io.batch import AgreementBatch
-from ledger.io.csv_fast import read_fast
 from ledger.io.limits import MAX_COUNTED, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
-from ledger.io.records import (
-    INPUT_COLUMNS,
-    REQUIRED_AGREEMENT_COLUMNS,
-    Located,
-    RawEntry,
-    build_agreement,
-    build_party,
-    build_valuation,
-)
+from ledger.io.records import Located, RawEntry, build_party, build_valuation
 from ledger.progress import Progress, silent
 
 T = TypeVar("T")
@@ -59,11 +54,8 @@ class LedgerFile:
     sha256: str | None = None  # of the file's bytes: where each record came from, in the history
 
 
-def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: bool = True) -> LedgerFile:
-    """Read a .csv or .yaml/.yml import file; raise InputError listing every problem.
-
-    `fast=False` validates every CSV row one by one (the fast path's reference, for tests).
-    """
+def read_ledger_file(path: Path | str, progress: Progress = silent) -> LedgerFile:
+    """Read a .csv or .yaml/.yml import file; raise InputError listing every problem."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -80,29 +72,38 @@ def read_ledger_file(path: Path | str, progress: Progress = silent, *, fast: boo
         text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read()  # as read_text: universal newlines
     except UnicodeDecodeError as error:
         raise InputError.single(name, 0, "file", None, f"UTF-8 text ({error.reason})") from None
-    read = _read_csv(name, text, progress, fast) if suffix == ".csv" else _read_yaml(name, text, progress)
+    read = _read_csv(name, text, progress) if suffix == ".csv" else _read_yaml(name, text, progress)
     read.sha256 = hashlib.sha256(raw).hexdigest()
     return read
 
 
-def _read_csv(name: str, text: str, progress: Progress, fast: bool) -> LedgerFile:
+def _read_csv(name: str, text: str, progress: Progress) -> LedgerFile:
     progress(f"Reading {Path(name).name}", None)
     header, rows, lines = _parse_csv(name, text)
     _check_header(name, header)
     if "'" in text:
         _unquote_formulas(rows)
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    fast_part, take = read_fast(frame, lines) if fast and len(frame) else (None, np.zeros(len(frame), dtype=bool))
-    batches = [] if fast_part is None else [fast_part]
-    slow = np.flatnonzero(~take)
-    entries = (
-        RawEntry({k: v for k, v in zip(header, rows[i], strict=True) if v.strip()}, int(lines[i]), {}) for i in slow
-    )
-    built = _build_all(name, entries, build_agreement, progress("Validating agreements one by one", len(slow)))
-    batches.append(AgreementBatch.from_agreements([b.value for b in built], [b.line for b in built]))
-    batch = AgreementBatch.concat(batches)
-    _refuse_duplicate_keys(name, batch)
+    done = progress("Validating agreements", len(rows))
+    batch = _agreements(Entries.of_csv(name, header, rows, lines), [])
+    done(len(rows))
     return LedgerFile(name, batch=batch)
+
+
+def _agreements(entries: Entries, others: list[tuple[int, InputProblem]]) -> AgreementBatch:
+    """The batch of the entries, or InputError with the problems of every entry (and `others`: (position among
+    the entries, problem) of what is not an entry), in file order, counted up to MAX_COUNTED."""
+    checked = read_agreements(entries)
+    if others or checked.problems:
+        found = [(2 * before, False, [p]) for before, p in others]
+        found += [(2 * row + 1, True, mine) for row, mine in checked.problems.items()]
+        problems: list[InputProblem] = []
+        for _, entry, mine in sorted(found, key=lambda item: item[0]):
+            problems += mine
+            if entry and len(problems) >= MAX_COUNTED:  # counted after each entry, as the rows are read
+                raise InputError(problems, complete=False)
+        raise InputError(problems)
+    _refuse_duplicate_keys(entries.file, checked.batch)
+    return checked.batch
 
 
 def _unquote_formulas(rows: list[list[str]]) -> None:
@@ -209,8 +210,7 @@ def _build_all(
             break
     if problems:
         raise InputError(problems, complete=complete)
-    if built and not isinstance(built[0].value, Agreement):  # agreements are checked as a batch
-        _refuse_duplicates(name, built)
+    _refuse_duplicates(name, built)
     return built
 
 
@@ -229,9 +229,7 @@ def _refuse_duplicates(name: str, built: list[Located[Any]]) -> None:
         raise InputError(problems)
 
 
-def _identity(value: Agreement | Party | Valuation) -> tuple[str, str]:
-    if isinstance(value, Agreement):
-        return value.key, "agreement_id"
+def _identity(value: Party | Valuation) -> tuple[str, str]:
     if isinstance(value, Valuation):
         return value.key, "valuation_id"
     return value.name, "name"
@@ -465,29 +463,36 @@ def _build_sections(
     progress: Progress,
     problems: list[InputProblem],
 ) -> LedgerFile:
-    builders: dict[str, Builder[Any]] = {
-        "parties": build_party,
-        "agreements": build_agreement,
-        "valuations": build_valuation,
-    }
+    builders: dict[str, Builder[Any]] = {"parties": build_party, "valuations": build_valuation}
     result = LedgerFile(name)
     complete = True
     for section, entries in sections.items():
-        build = builders[section]
         try:
-            built = _build_all(name, entries, build, progress(f"Validating {section}", len(entries)))
+            if section == "agreements":
+                done = progress("Validating agreements", len(entries))
+                result.batch = _agreements(*_as_entries(name, entries))
+                done(len(entries))
+            else:
+                built = _build_all(name, entries, builders[section], progress(f"Validating {section}", len(entries)))
+                setattr(result, section, built)
         except InputError as error:
             problems += error.problems
             complete &= error.complete
-            continue
-        if section == "agreements":
-            result.batch = AgreementBatch.from_agreements([b.value for b in built], [b.line for b in built])
-            _refuse_duplicate_keys(name, result.batch)
-        else:
-            setattr(result, section, built)
     if problems:
         raise InputError(problems, complete=complete)
     return result
+
+
+def _as_entries(name: str, items: list[RawEntry | InputProblem]) -> tuple[Entries, list[tuple[int, InputProblem]]]:
+    """The mappings of a section as entries, and what is not a mapping (with how many entries precede it)."""
+    entries = [(item.data, item.line, item.field_lines) for item in items if isinstance(item, RawEntry)]
+    others, before = [], 0
+    for item in items:
+        if isinstance(item, RawEntry):
+            before += 1
+        else:
+            others.append((before, item))
+    return Entries.of_mappings(name, entries), others
 
 
 def _yaml_entries(name: str, section: str, items: list[Any]) -> Iterator[RawEntry | InputProblem]:

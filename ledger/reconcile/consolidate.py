@@ -17,7 +17,7 @@ Relation semantics (the README's "Relations"):
 
 The whole's schedule E is split among its parts and its remainder so that
 every piece ties out to its part, every period to E, and each piece's running
-total stays within one cent of its exact share (`split_schedule`).
+total stays within one cent of its exact share (`ledger.domain.money.split_schedule`).
 
 Each change to an agreement's gross schedule is an adjustment line: (agreement,
 period, relation, related agreement, delta). consolidated = gross + adjustments.
@@ -27,17 +27,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
 import numpy as np
 import pandas as pd
 
-from ledger.domain.agreements import RelationKind, split_by_weights
+from ledger.domain.agreements import RelationKind
 from ledger.domain.chains import top_of
 from ledger.domain.dates import IntArray
-from ledger.domain.money import minor_array
+from ledger.domain.money import minor_array, split_schedule
 from ledger.schedule.kernel import Lines, SliceArrays, amortize
 from ledger.schedule.schedules import Prepared
 
@@ -112,44 +112,6 @@ def _inherit_parts(plan: RelationPlan, starts: dict[str, dt.date]) -> None:
             inherited = [p for p in plan.parts.get(older, []) if p not in plan.parts.get(successor, [])]
             if inherited:
                 plan.parts.setdefault(successor, []).extend(inherited)
-
-
-def split_schedule(amounts: Sequence[int], weights: Sequence[int]) -> list[list[int]]:
-    """Split a schedule (one amount per period) into pieces by weights, exactly both ways, never negative.
-
-    The pieces' totals are the total split by the one rounding rule
-    (`split_by_weights`). Period by period, each piece's running total is kept
-    within one unit of its exact share C(t) * S_j / T (floor first, then the
-    units left over go to the largest remainders), so the pieces of a period
-    sum to its amount and no piece ever goes below zero. Python integers:
-    C(t) * S_j reaches 10^34.
-    """
-    total = sum(amounts)
-    shares = split_by_weights(total, weights) if total else [0] * len(weights)
-    pieces: list[list[int]] = [[] for _ in weights]
-    given = [0] * len(weights)
-    accrued = 0
-    for amount in amounts:
-        accrued += amount
-        exact = [divmod(accrued * share, total) if total else (0, 0) for share in shares]
-        step = [max(floor - have, 0) for (floor, _), have in zip(exact, given, strict=True)]
-        left = amount - sum(step)
-        by_remainder = sorted(range(len(shares)), key=lambda j: (-exact[j][1], j))
-        if left > 0:  # round up the largest remainders (each at most to its ceiling)
-            for j in by_remainder:
-                if left and exact[j][1] and given[j] + step[j] == exact[j][0]:
-                    step[j] += 1
-                    left -= 1
-        for j in reversed(by_remainder):  # over: hold back from the smallest remainders
-            if left >= 0:
-                break
-            cut = min(step[j], -left)
-            step[j] -= cut
-            left += cut
-        for j, part in enumerate(step):
-            pieces[j].append(part)
-            given[j] += part
-    return pieces
 
 
 @dataclass

@@ -13,8 +13,7 @@ import pandas as pd
 
 from ledger.burn.position import CommitmentTerms, PeriodPosition, Position, position
 from ledger.domain.dates import ONE_DAY
-from ledger.domain.money import format_minor
-from ledger.domain.spend import format_pico, pico_per_minor
+from ledger.domain.money import format_minor, format_pico, pico_per_minor
 from ledger.render.output import QUALIFIER_WORDS, percent
 from ledger.render.tables import Field, TableSpec
 

@@ -1,15 +1,17 @@
 """The amortization kernel: spreads many agreements' slices over periods at once, on int64 minor units.
 
-The one rounding rule: the amount accrued by a boundary date d is
-C(d) = floor(T * elapsed(d) / whole), and a period [a, b) receives C(b) - C(a).
+The one rounding rule (ledger.domain.money.floor_share): the amount accrued by a
+boundary date d is C(d) = floor(T * elapsed(d) / whole), and a period [a, b)
+receives C(b) - C(a).
 `elapsed/whole` counts monthly instalments (basis `monthly`: instalment k is
 dated start + k months) or days (basis `daily`). Because every period is a
 difference of the same cumulative function, every grain ties out to T exactly
 and coarser periods equal the sums of finer ones.
 
-T can reach 10^17 minor units, so T * elapsed would overflow int64. The kernel
-splits it: floor(T * e / W) = (T // W) * e + ((T % W) * e) // W, where the
-second product is below W^2 (W is at most a few thousand days).
+T can reach 10^17 minor units, so T * elapsed would overflow int64; the rule is
+computed split, floor(T * e / W) = (T // W) * e + ((T % W) * e) // W, where the
+second product is below W^2 (W is at most a few thousand days). The kernel splits
+each slice's T once and evaluates the rule at every edge (`share_of`).
 """
 
 from __future__ import annotations
@@ -24,16 +26,18 @@ import numpy.typing as npt
 
 from ledger.domain.calendars import PeriodTable
 from ledger.domain.dates import (
+    CONTRACT_YEAR_MONTHS,
     DateArray,
     IntArray,
     anniversary_periods,
+    contract_years,
     day_of_month,
     days_in_month,
     month_first_day,
     month_index,
     months_before,
 )
-from ledger.domain.money import minor_array
+from ledger.domain.money import floor_share, minor_array, share_of, split_total
 
 BoolArray = npt.NDArray[np.bool_]
 ObjArray = npt.NDArray[np.object_]
@@ -132,12 +136,6 @@ class Lines:
         return len(self.owner)
 
 
-def floor_share(total: IntArray, elapsed: IntArray, whole: IntArray) -> IntArray:
-    """floor(total * elapsed / whole) without int64 overflow (0 <= elapsed <= whole, whole >= 1)."""
-    quotient, remainder = np.divmod(total, whole)
-    return quotient * elapsed + (remainder * elapsed) // whole
-
-
 def cumulative(slices: SliceArrays, when: DateArray) -> IntArray:
     """Amount of each slice accrued strictly before `when[i]` (the rounding rule's C), cuts included."""
     when = np.asarray(when, dtype="datetime64[D]")
@@ -215,7 +213,7 @@ def _amortize_block(owner: IntArray, terms: _SliceTerms, first: IntArray, last: 
     anniversary = np.minimum(np.repeat(terms.start_day_of_month, counts), edge.month_days[period])
     months = edge.month[period] - np.repeat(terms.start_month, counts) + (edge.day_of_month[period] > anniversary)
     elapsed = np.minimum(np.where(daily, days, months), np.repeat(terms.cap, counts))
-    accrued = np.repeat(terms.quotient, counts) * elapsed + (np.repeat(terms.remainder, counts) * elapsed) // whole
+    accrued = share_of(np.repeat(terms.quotient, counts), np.repeat(terms.remainder, counts), elapsed, whole)
     amount = np.empty_like(accrued)
     amount[0] = accrued[0]
     np.subtract(accrued[1:], accrued[:-1], out=amount[1:])
@@ -263,7 +261,7 @@ class _SliceTerms:
         whole = np.where(
             slices.daily, (slices.end - slices.start).astype(np.int64), months_before(slices.start, slices.end)
         )
-        quotient, remainder = np.divmod(slices.amount, whole)
+        quotient, remainder = split_total(slices.amount, whole)
         cap = whole
         if slices.until is not None:
             until = np.clip(slices.until, slices.start, slices.end)
@@ -293,7 +291,7 @@ def _merge_adjacent(lines: Lines) -> Lines:
 
 def contract_year_periods(start: DateArray, end: DateArray) -> Periods:
     """Per-agreement contract years: calendar i holds agreement i's years CY1, CY2, ... cut at its end."""
-    owner, j, year_start, year_end = anniversary_periods(start, end, 12)
+    owner, j, year_start, year_end = contract_years(start, end)
     return Periods(owner, year_start, year_end, _year_labels(j))
 
 
@@ -321,7 +319,7 @@ def contract_piece_periods(start: DateArray, end: DateArray) -> Periods:
     last_of_owner = np.append(owner[1:] != owner[:-1], True)
     ends = np.where(last_of_owner, end[owner], following)
     year = months_before(start[owner], np.asarray(begins + _DAY, "datetime64[D]")) - 1
-    return Periods(owner, begins, ends, _year_labels(year // 12))
+    return Periods(owner, begins, ends, _year_labels(year // CONTRACT_YEAR_MONTHS))
 
 
 def _year_labels(index: IntArray) -> ObjArray:

@@ -25,7 +25,8 @@ from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.agreements import Kind, Profile, Status, counted_statuses
 from ledger.domain.history import Action, Entity, Provenance
-from ledger.domain.spend import ChargeCategory, MinimumPeriod, format_pico, join_pico, minor_to_pico, split_pico
+from ledger.domain.money import format_pico, join_pico, minor_to_pico, split_pico
+from ledger.domain.spend import ChargeCategory, MinimumPeriod
 from ledger.errors import InputError, InputProblem
 from ledger.io.charges import ChargeFile, ChargeOptions, read_charges
 from ledger.progress import Progress, silent

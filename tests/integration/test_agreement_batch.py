@@ -162,7 +162,7 @@ def test_some_keys(book: Ledger, tmp_path: Path) -> None:
 
 
 def test_a_large_csv_reads_back(book: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Thousands of agreements from the CSV fast path: slices, ramps and relations in bulk."""
+    """Thousands of agreements from a CSV file: slices, ramps and relations in bulk."""
     spec = importlib.util.spec_from_file_location("bench", ROOT / "tests" / "benchmarks" / "bench_pipeline.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)

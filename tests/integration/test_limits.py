@@ -111,7 +111,7 @@ MIXED = {
     "mixed.csv": "agreement_id,kind,payer,payee,amount,currency,start_date,term_months,amount_qualifier\n"
     "BIG,cloud_commitment,Lab,Cloud,900000000000000.01,USD,2025-01-15,12,\n"
     "HIDDEN,cloud_commitment,Lab,Other Cloud,,USD,2025-01-31,12,undisclosed\n",
-    # row by row: the batch of validated agreements once read the same column as float64
+    # the batch of validated YAML agreements once read the same column as float64
     "mixed.yaml": "agreements:\n"
     "- {agreement_id: BIG, kind: cloud_commitment, payer: Lab, payee: Cloud, amount: 900000000000000.01,"
     " currency: USD, start_date: 2025-01-15, term_months: 12}\n"

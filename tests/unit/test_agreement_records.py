@@ -15,13 +15,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Kind, Term, split_by_weights
+from ledger.domain.agreements import KINDS_PAID_AT_ONCE, Kind, Term
 from ledger.domain.dates import LAST_DAY, ONE_DAY
-from ledger.domain.money import MAX_MINOR, format_minor
+from ledger.domain.money import MAX_MINOR, format_minor, split_by_weights
 from ledger.domain.spend import MinimumPeriod
+from ledger.errors import InputError
+from ledger.io.agreement_rules import RECORD_COLUMNS
 from ledger.io.batch import AgreementBatch
-from ledger.io.readers import read_ledger_file
-from ledger.io.records import RECORD_COLUMNS, RawEntry, build_agreement
+from ledger.io.readers import read_ledger_file, read_records
 from ledger.render.agreement_files import write_agreements, write_yaml
 from tests.budget import examples
 
@@ -38,13 +39,11 @@ TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp")) 
 
 
 def batch_of(entries: list[dict[str, Any]]) -> AgreementBatch:
-    """The batch an import file of these entries gives (each validated by the row-by-row builder)."""
-    built = []
-    for entry in entries:
-        located, problems = build_agreement("records", RawEntry(entry, 0, {}))
-        assert located is not None, [str(p) for p in problems]
-        built.append(located.value)
-    return AgreementBatch.from_agreements(built, [0] * len(built))
+    """The batch an import file of these entries gives (the entries as records, as the history keeps them)."""
+    try:
+        return read_records("records", agreements=entries).batch
+    except InputError as error:
+        raise AssertionError(str(error)) from None
 
 
 def assert_plain(value: object) -> None:
@@ -65,7 +64,7 @@ def assert_round_trip(original: AgreementBatch) -> list[dict[str, Any]]:
     assert_plain(records)
     assert json.loads(json.dumps(records)) == records
     for record in records:
-        assert list(record) == [c for c in RECORD_COLUMNS if c in record]  # AgreementRecord's order
+        assert list(record) == [c for c in RECORD_COLUMNS if c in record]  # the rule table's order
         assert all(value not in (None, "") for value in record.values())
     rebuilt = batch_of(records)
     assert rebuilt.digests().tolist() == original.digests().tolist()
@@ -271,7 +270,7 @@ def test_tranches_of_an_amount_of_zero_keep_their_profile() -> None:
 
 
 def test_records_of_a_csv_read_by_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Contract-year tranches, linear ramps and relations as the CSV fast path builds them."""
+    """Contract-year tranches, linear ramps and relations as a CSV file gives them."""
     spec = importlib.util.spec_from_file_location("bench", ROOT / "tests" / "benchmarks" / "bench_pipeline.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
@@ -292,7 +291,7 @@ def test_records_of_a_csv_read_by_the_fast_path(tmp_path: Path, monkeypatch: pyt
 def test_the_csv_and_yaml_files_of_the_records_read_back_as_the_agreements(
     tmp_path: Path, book: list[dict[str, Any]]
 ) -> None:
-    """What `ledger agreements --format csv|yaml` writes, read by the importer (both CSV paths)."""
+    """What `ledger agreements --format csv|yaml` writes, read by the importer."""
     original = batch_of(book)
     records = original.to_records()
     for fmt in ("csv", "yaml"):
@@ -300,8 +299,7 @@ def test_the_csv_and_yaml_files_of_the_records_read_back_as_the_agreements(
         write_agreements(records, RECORD_COLUMNS, fmt, out)
         path = tmp_path / f"agreements.{fmt}"
         path.write_text(out.getvalue(), encoding="utf-8")
-        for fast in (True, False):
-            assert read_ledger_file(path, fast=fast).batch.digests().tolist() == original.digests().tolist(), fmt
+        assert read_ledger_file(path).batch.digests().tolist() == original.digests().tolist(), fmt
     # PyYAML's own emitter (where libyaml is missing) writes the same agreements, perhaps not the same bytes
     # (it leaves characters past U+FFFF as they are, libyaml escapes them)
     python = io.StringIO()

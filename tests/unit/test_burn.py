@@ -13,15 +13,8 @@ from hypothesis import strategies as st
 from ledger.burn.drawdown import Charge, Commitment, Draw, draw_down
 from ledger.burn.position import CommitmentTerms, Minimum, position
 from ledger.domain.dates import add_months
-from ledger.domain.spend import (
-    ChargeCategory,
-    CountingRule,
-    MinimumPeriod,
-    format_pico,
-    join_pico,
-    parse_cost,
-    split_pico,
-)
+from ledger.domain.money import format_pico, join_pico, parse_cost, split_pico
+from ledger.domain.spend import ChargeCategory, CountingRule, MinimumPeriod
 
 D = dt.date
 USD = 10**10  # pico units per cent

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.domain.calendars import Grain
-from ledger.reconcile.consolidate import consolidate, relation_plan, split_schedule
+from ledger.domain.money import split_schedule
+from ledger.reconcile.consolidate import consolidate, relation_plan
 from ledger.schedule.schedules import prepare
 
 D = dt.date
@@ -163,7 +164,7 @@ def test_expands_chains_report_one_contract() -> None:
 def test_split_schedule_ties_out_both_ways(amounts: list[int], weights: list[int]) -> None:
     from fractions import Fraction
 
-    from ledger.domain.agreements import split_by_weights
+    from ledger.domain.money import split_by_weights
 
     if sum(weights) == 0:
         weights = [*weights[:-1], 1]

@@ -5,8 +5,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ledger.domain.agreements import Term, ramp_slices, split_by_weights
 from ledger.domain.calendars import FiscalCalendar, Grain
+from ledger.domain.money import split_by_weights
+from ledger.io.readers import read_records
 from ledger.schedule.kernel import Periods, SliceArrays, amortize, contract_year_periods, cumulative
 from ledger.schedule.schedules import schedule_frame
 
@@ -99,9 +100,11 @@ def test_tranches_per_contract_year() -> None:
 
 
 def test_linear_ramp_weights() -> None:
-    parts = ramp_slices(Term.of_months(D(2026, 1, 1), 36), 600)
-    assert [p.amount_minor for p in parts] == [100, 200, 300]
-    assert [p.weight for p in parts] == [1, 2, 3]
+    entry = {"agreement_id": "R", "kind": "cloud_commitment", "payer": "P", "payee": "Q", "amount": "6.00"}
+    entry |= {"currency": "USD", "start_date": "2026-01-01", "term_months": 36, "profile": "ramp"}
+    parts = read_records("ramp", agreements=[entry]).batch.slices
+    assert parts["amount_minor"].tolist() == [100, 200, 300]
+    assert parts["weight"].tolist() == [1, 2, 3]
     assert split_by_weights(100, [1, 1, 1]) == [33, 33, 34]
 
 

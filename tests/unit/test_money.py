@@ -1,5 +1,6 @@
 """Exact money: parsing decimal text to minor units and back, never through floats."""
 
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -9,11 +10,25 @@ from hypothesis import strategies as st
 
 from ledger.domain.money import (
     MAX_MINOR,
+    MAX_WHOLE_DIGITS,
     MINOR_DIGITS,
+    PICO_DIGITS,
     Money,
+    decimal_parts,
+    floor_share,
     format_minor,
     format_minor_array,
+    format_minor_column,
+    format_pico,
     parse_amount,
+    parse_amounts,
+    parse_cost,
+    parse_costs,
+    plain_decimal,
+    split_by_weights,
+    split_by_weights_array,
+    split_costs,
+    split_pico,
     to_decimal,
 )
 
@@ -119,3 +134,121 @@ def test_migration_currency_list_matches_domain() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.CURRENCIES == MINOR_DIGITS
+
+
+# -- the parsers, for whole columns: the kernel and the scalar parser read the same -------------------------
+
+PLAIN_COST = re.compile(r"^-?([0-9]{1,15}(\.[0-9]{0,12})?|\.[0-9]{1,12})$")
+CURRENCIES = sorted(MINOR_DIGITS)
+
+cost_texts = st.one_of(
+    st.builds(
+        lambda sign, whole, fraction: f"{sign}{whole}{fraction}",
+        st.sampled_from(["", "-", "+"]),
+        st.one_of(st.just(""), st.integers(0, 10**16).map(str)),
+        st.one_of(st.just(""), st.just("."), st.text("0123456789", min_size=1, max_size=14).map(lambda t: "." + t)),
+    ),
+    st.text(max_size=20),
+    st.sampled_from(["1e-5", " 2.5", "NULL", "1,5", "--1", "١٢", "1.5E-5", "."]),
+)
+amount_texts = st.one_of(
+    st.builds(
+        lambda whole, fraction, pad: f"{whole}{fraction}{pad}",
+        st.one_of(st.integers(0, 10**18).map(str), st.text("0123456789", min_size=1, max_size=20)),
+        st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=5).map(lambda t: "." + t)),
+        st.sampled_from(["", "0", "000", "0" * 38, " "]),
+    ),
+    st.integers(0, MAX_MINOR).map(lambda m: format_minor(m, "USD")),
+    st.sampled_from(["١٢", "١٢.٥", "1.", ".5", "-1.00", "1e3", " 7 ", "0", "00.10", "1" * 40]),
+    st.text(max_size=12),
+)
+
+
+@given(st.lists(cost_texts, min_size=1, max_size=40))
+def test_the_cost_kernel_reads_plain_decimals_as_the_scalar_parser(values: list[str]) -> None:
+    texts = np.array(values, dtype=object)
+    parts = decimal_parts(texts, whole_digits=MAX_WHOLE_DIGITS, fraction_digits=PICO_DIGITS, signed=True)
+    costs = parse_costs(texts)
+    for i, text in enumerate(values):
+        assert bool(parts.plain[i]) == bool(PLAIN_COST.match(text)), text
+        try:
+            expected: int | None = parse_cost(text)
+        except ValueError:
+            expected = None
+        if expected is None:
+            assert costs.bad[i], text
+            continue
+        value = int(costs.whole[i]) * 10**PICO_DIGITS + int(costs.fraction[i])
+        assert not costs.bad[i] and (-value if costs.negative[i] else value) == expected, text
+
+
+@given(st.lists(st.tuples(amount_texts, st.sampled_from(CURRENCIES)), min_size=1, max_size=40))
+def test_amounts_of_a_column_are_parse_amount_of_each(cells: list[tuple[str, str]]) -> None:
+    texts = np.array([text for text, _ in cells], dtype=object)
+    amounts = parse_amounts(texts, np.array([currency for _, currency in cells], dtype=object))
+    for i, (text, currency) in enumerate(cells):
+        try:
+            expected: int | str = parse_amount(text, currency)
+        except ValueError as error:
+            expected = str(error)
+        assert (int(amounts.minor[i]) if amounts.problem[i] is None else amounts.problem[i]) == expected, text
+
+
+@given(amount_texts)
+def test_a_plain_decimal_is_a_non_negative_amount_in_some_number_of_decimals(text: str) -> None:
+    """The field rule of a decimal in a file (any currency) and parse_amount read the same grammar."""
+    if not plain_decimal(text):
+        return
+    decimals = len(text.partition(".")[2].rstrip("0"))
+    currency = {0: "JPY", 1: "USD", 2: "USD", 3: "BHD"}.get(decimals)
+    if currency is None:
+        return
+    if Decimal(text).scaleb(MINOR_DIGITS[currency]) > MAX_MINOR:
+        with pytest.raises(ValueError, match="an amount of at most"):
+            parse_amount(text, currency)
+    else:
+        assert parse_amount(text, currency) == Decimal(text).scaleb(MINOR_DIGITS[currency])
+
+
+def test_plain_decimals() -> None:
+    assert [plain_decimal(t) for t in ["1", "1.50", "007", "١٢", "1." + "0" * 38]] == [True] * 5
+    assert [plain_decimal(t) for t in ["", "1.", ".5", "-1", "+1", "1e3", "1,000", " 1", "1.2.3"]] == [False] * 9
+
+
+@given(st.lists(st.integers(-(10**26), 10**26), min_size=1, max_size=30), st.sampled_from(["USD", "JPY", "KWD", "CLP"]))
+def test_costs_split_into_minor_units_and_a_rest_as_split_pico(picos: list[int], currency: str) -> None:
+    texts = np.array([format_pico(p, currency) for p in picos], dtype=object)
+    costs = parse_costs(texts)
+    assert not costs.bad.any()
+    minor, sub = split_costs(costs, np.full(len(picos), MINOR_DIGITS[currency], dtype=np.int64))
+    assert list(zip(minor.tolist(), sub.tolist(), strict=True)) == [split_pico(p, currency) for p in picos]
+
+
+# -- the one rounding rule ---------------------------------------------------------------------------------
+
+
+@given(st.integers(0, MAX_MINOR), st.integers(1, 50_000), st.data())
+def test_floor_share_is_the_exact_floor_for_integers_and_arrays(total: int, whole: int, data: st.DataObject) -> None:
+    elapsed = data.draw(st.lists(st.integers(0, whole), min_size=1, max_size=20))
+    exact = [total * e // whole for e in elapsed]
+    assert [floor_share(total, e, whole) for e in elapsed] == exact
+    as_arrays = floor_share(np.full(len(elapsed), total, np.int64), np.array(elapsed, np.int64), whole)
+    assert as_arrays.dtype == np.int64 and as_arrays.tolist() == exact
+
+
+@given(st.lists(st.tuples(st.integers(0, MAX_MINOR), st.lists(st.integers(0, 2**70), min_size=1, max_size=8))))
+def test_weights_split_many_totals_as_each_alone(cases: list[tuple[int, list[int]]]) -> None:
+    cases = [(total, weights) for total, weights in cases if sum(weights) > 0]
+    owner = np.repeat(np.arange(len(cases)), [len(w) for _, w in cases])
+    weights = np.array([w for _, ws in cases for w in ws], dtype=object)
+    parts = split_by_weights_array(np.array([t for t, _ in cases], dtype=object), weights, owner).tolist()
+    assert parts == [part for total, ws in cases for part in split_by_weights(total, ws)]
+    for total, ws in cases:
+        assert sum(split_by_weights(total, ws)) == total
+
+
+@given(st.lists(st.tuples(st.integers(-MAX_MINOR, MAX_MINOR), st.sampled_from(CURRENCIES)), max_size=30))
+def test_a_column_of_amounts_in_several_currencies_is_formatted_row_by_row(rows: list[tuple[int, str]]) -> None:
+    minor = np.array([m for m, _ in rows], dtype=np.int64)
+    currencies = np.array([c for _, c in rows], dtype=object)
+    assert format_minor_column(minor, currencies).tolist() == [format_minor(m, c) for m, c in rows]

@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.burn.position import Minimum, position
-from ledger.domain.agreements import Term, contract_year_slices, ramp_slices, split_by_weights
+from ledger.domain.agreements import Term
 from ledger.domain.calendars import Grain
 from ledger.domain.dates import add_months
-from ledger.domain.money import MAX_MINOR
-from ledger.domain.spend import MinimumPeriod, pico_per_minor
+from ledger.domain.money import MAX_MINOR, format_minor, pico_per_minor, split_by_weights
+from ledger.domain.spend import MinimumPeriod
+from ledger.io.readers import read_records
 from ledger.reconcile.consolidate import RelationPlan, consolidate
 from ledger.render.burn_output import focus_commitments
 from ledger.schedule.schedules import prepare_pieces, schedule_frame
@@ -36,40 +37,17 @@ def commitments(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, 
     total = draw(st.one_of(st.integers(1, 100_000), st.integers(1, MAX_MINOR)))
     profile = draw(st.sampled_from(["straight_line", "tranches", "ramp"]))
     basis = draw(st.sampled_from(["monthly", "daily"]))
-    years = term.contract_years()
-    if profile == "tranches":
+    entry = {
+        "agreement_id": "C-1", "kind": "cloud_commitment", "payer": "Lab", "payee": "Cloud", "currency": "USD",
+        "amount": format_minor(total, "USD"), "start_date": term.start, "end_date": term.last_day, "profile": profile,
+        "basis": basis, "status": "binding",
+    }  # fmt: skip
+    if profile == "tranches":  # contract-year amounts in random proportions
+        years = term.contract_years()
         weights = draw(st.lists(st.integers(0, 50), min_size=len(years), max_size=len(years)))
-        parts = split_by_weights(total, [w + 1 for w in weights])
-        slices = contract_year_slices(term, parts)
-    elif profile == "ramp":
-        slices = ramp_slices(term, total)
-    else:
-        slices = ()
-    frame = pd.DataFrame(
-        {
-            "agreement_id": ["C-1"],
-            "kind": ["cloud_commitment"],
-            "payer": ["Lab"],
-            "payee": ["Cloud"],
-            "resource": [None],
-            "amount_minor": pd.array([total], dtype="Int64"),
-            "currency": ["USD"],
-            "amount_qualifier": ["exact"],
-            "start_date": pd.to_datetime([term.start]),
-            "end_date": pd.to_datetime([term.last_day]),
-            "profile": [profile],
-            "basis": [basis],
-            "status": ["binding"],
-        }
-    )
-    sliced = pd.DataFrame(
-        {
-            "agreement_id": ["C-1"] * len(slices),
-            "start_date": pd.to_datetime([s.start for s in slices]),
-            "end_date": pd.to_datetime([s.end - dt.timedelta(days=1) for s in slices]),
-            "amount_minor": [s.amount_minor for s in slices],
-        }
-    )
+        entry["tranche_amounts"] = [format_minor(p, "USD") for p in split_by_weights(total, [w + 1 for w in weights])]
+    batch = read_records("property", agreements=[entry]).batch  # ramps: linear weights
+    frame, sliced = batch.agreements, batch.slices
     minimums = {}
     if draw(st.booleans()):
         period = draw(st.sampled_from(list(MinimumPeriod)))
