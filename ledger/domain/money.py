@@ -72,7 +72,7 @@ def minor_digits(currency: str) -> int:
 
 # The one grammar of an amount in an import file: digits, then perhaps a point and more digits; no
 # separators or exponent. A sign only where negative amounts are allowed (`parse_amount(allow_negative=True)`).
-_AMOUNT = re.compile(r"(?P<sign>-)?(?P<whole>\d+)(?:\.(?P<fraction>\d+))?")
+_AMOUNT = re.compile(r"(?P<sign>-)?(?P<whole>\d+)(?:\.(?P<fraction>\d+))?", re.ASCII)  # 0-9 only, not ١٢
 DECIMAL_EXPECTED: Final = "a plain non-negative decimal without separators or exponent, like 100000000000.00"
 WRITTEN_AS_TEXT_EXPECTED: Final = "a plain decimal written as text, like 100000000000.00"
 
