@@ -22,6 +22,8 @@ def display_url(url: str) -> str:
     """The URL as shown to users: any password masked."""
     from sqlalchemy.engine import make_url
 
+    if url.startswith("sqlite") and "@" not in url:  # a path, no password: printed as given (not file%3A)
+        return url
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL: mask whatever stands where a password would

@@ -100,3 +100,18 @@ def test_every_command_has_a_python_api_method() -> None:
 )
 def test_sqlite_file_names_the_database_file(url: str, file: Path | None) -> None:
     assert sqlite_file(url) == file
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite:///file:ledger.db?mode=ro&uri=true", "sqlite:///file:ledger.db?mode=ro&uri=true"),  # not file%3A
+        ("sqlite:///ledger.db", "sqlite:///ledger.db"),
+        ("sqlite+pysqlcipher://:secret@/x.db", "sqlite+pysqlcipher://:***@/x.db"),
+        ("postgresql+psycopg://user:pw@host/db", "postgresql+psycopg://user:***@host/db"),
+    ],
+)
+def test_database_urls_are_shown_as_given_with_passwords_masked(url: str, shown: str) -> None:
+    from ledger.config import display_url
+
+    assert display_url(url) == shown
