@@ -653,9 +653,6 @@ class Store:
         recorded = select(History.id).where(History.entity == entity, History.entity_key == column)
         return sorted(str(key) for (key,) in self._run(select(column).where(~recorded.exists())))
 
-    def history_count(self) -> int:
-        return int(self._run(select(func.count()).select_from(History)).scalar_one())
-
     # -- schedule lines --------------------------------------------------------
 
     def write_schedule_lines(

@@ -56,12 +56,10 @@ def changed_fields(old: Record | None, new: Record | None) -> dict[str, list[Any
 
 @dataclass(frozen=True)
 class Provenance:
-    """Who made a change, why, and from which input (a file, its line and its SHA-256)."""
+    """Who made a change and why (the input it came from is given entry by entry)."""
 
     author: str
     reason: str | None = None
-    source_file: str | None = None
-    source_sha256: str | None = None
 
 
 Known = dt.datetime | int  # a moment (aware UTC), or a history entry's id: the book just after that change

@@ -86,9 +86,9 @@ class HistoryWriter:
                 key,
                 action.value,
                 reason if reason is not None else provenance.reason,
-                source_file if source_file is not None else provenance.source_file,
+                source_file,
                 line,
-                sha256 if sha256 is not None else provenance.source_sha256,
+                sha256,
                 None if changes is None else dumps(changes),
                 None if record is None else dumps(record),
             )
@@ -113,8 +113,6 @@ class HistoryWriter:
             for key in sorted(before.keys() - after.keys()):
                 self.entry(entity, key, gone, None, source_file=source_file, sha256=sha256)
         reason = self.provenance.reason
-        source_file = source_file if source_file is not None else self.provenance.source_file
-        sha256 = sha256 if sha256 is not None else self.provenance.source_sha256
         append, kind, create = self.rows.append, entity.value, self.created.value
         for key, new in after.items():
             old = before.get(key)
@@ -223,20 +221,14 @@ def _iso(day: dt.date | str) -> str:
 # -- reading the history ---------------------------------------------------------
 
 
-def current_records(store: Store, entity: Entity, keys: Sequence[str]) -> dict[str, Record]:
-    """The records the history holds as in the book now (their newest entry live), by key."""
+def records_at(
+    store: Store, entity: Entity, at: Known | None = None, keys: Sequence[str] | None = None
+) -> dict[str, Record]:
+    """The records of `entity` (all, or those of `keys`) in the book as it stood at `at` (now if None), from
+    the history alone, by key."""
     return {
         row["entity_key"]: json.loads(row["record"])
-        for row in store.latest_history(entity.value, keys)
-        if is_live(row["action"]) and row["record"] is not None
-    }
-
-
-def records_at(store: Store, entity: Entity, at: Known | None) -> dict[str, Record]:
-    """The records of `entity` in the book as it stood at `at` (now if None), from the history alone."""
-    return {
-        row["entity_key"]: json.loads(row["record"])
-        for row in store.latest_history(entity.value, None, at)
+        for row in store.latest_history(entity.value, keys, at)
         if is_live(row["action"]) and row["record"] is not None
     }
 

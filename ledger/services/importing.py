@@ -44,8 +44,8 @@ from ledger.schedule.schedules import has_schedule, periods_for, slice_arrays
 from ledger.services.history import (
     HistoryWriter,
     backfill,
-    current_records,
     party_records,
+    records_at,
     valuation_records,
 )
 from ledger.services.limits import refuse_past_book_limit
@@ -355,7 +355,7 @@ def _store_agreements(
     summary.schedule_lines_written += _store_month_lines(store, batch, set(written), ids, progress)
 
     progress("Recording history", None)
-    before = current_records(store, Entity.AGREEMENT, frame.loc[is_changed, "agreement_id"].tolist())
+    before = records_at(store, Entity.AGREEMENT, keys=frame.loc[is_changed, "agreement_id"].tolist())
     lines = dict(zip(frame["agreement_id"], frame["line"].astype(int), strict=True))
     after = {str(r["agreement_id"]): r for r in _as_stored(store, batch.only(set(written)), party_ids).to_records()}
     history.differences(Entity.AGREEMENT, before, after, source_file=data.path, sha256=data.sha256, lines=lines)

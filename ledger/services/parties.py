@@ -28,8 +28,8 @@ from ledger.io.limits import NAME
 from ledger.services.history import (
     HistoryWriter,
     agreement_records,
-    current_records,
     party_records,
+    records_at,
     valuation_records,
 )
 from ledger.services.importing import refresh_derived_in
@@ -170,7 +170,7 @@ class _MergeHistory:
         else:
             frames = (store.agreements_frame(payer_ids=[party_id]), store.agreements_frame(payee_ids=[party_id]))
             self.keys = sorted({key for frame in frames for key in frame["agreement_id"]})
-        self.agreements = current_records(store, Entity.AGREEMENT, self.keys)
+        self.agreements = records_at(store, Entity.AGREEMENT, keys=self.keys)
 
     def record(self, into: str) -> None:
         """Append the merge's entries; `into` is the party that stays, by its name."""
