@@ -202,7 +202,7 @@ class Ledger:
         with self._book(known_as_of) as book:
             frame = services.agreements(book, tuple(agreements))
         if include_void:
-            at = None if known_as_of is None else moment_of(known_as_of)
+            at = None if known_as_of is None else self._moment(known_as_of)
             void = history_use_cases.void_agreements(self.unit_of_work, at)
             if agreements:
                 void = void[void["agreement_id"].isin(agreements)]
@@ -324,7 +324,7 @@ class Ledger:
         `keys`: only these records (agreement or valuation ids, party names, billing files' SHA-256);
         `since`: only changes recorded at or after that moment; `entity`: agreement, party, valuation or
         billing_file."""
-        moment = None if since is None else moment_of(since)
+        moment = None if since is None else self._moment(since)
         return history_use_cases.history(self.unit_of_work, keys, moment, None if entity is None else Entity(entity))
 
     def show(self, key: str, *, as_of: dt.date | None = None, known_as_of: Moment | None = None) -> RecordView:
@@ -332,12 +332,10 @@ class Ledger:
         fields as the importer reads them, whether it is in the book, void or deleted, and its history;
         for an agreement in the book also the relations to it, its yearly schedule, its consolidation
         adjustments and (a commitment) its burn position on `as_of` (default today)."""
-        at = None if known_as_of is None else moment_of(known_as_of)
+        at = None if known_as_of is None else self._moment(known_as_of)
         state = history_use_cases.record_state(self.unit_of_work, key, at)
         history = self.history([key], entity=state.entity.value)
-        if isinstance(at, int):
-            history = history[history["id"] <= at]
-        elif at is not None:
+        if at is not None:
             history = history[history["recorded_at"] <= at.isoformat(timespec="microseconds").replace("+00:00", "Z")]
         view = RecordView(state, history.reset_index(drop=True))
         if state.entity is not Entity.AGREEMENT or state.state != "in the book" or state.record is None:
@@ -372,13 +370,19 @@ class Ledger:
         are drawn down again; ingesting it again later loads it anew."""
         return corrections.uningest(self.unit_of_work, str(which), self._provenance(reason))
 
+    def _moment(self, value: Moment) -> dt.datetime:
+        """A --known-as-of or --since value as a moment; `#N` (or an int) is the moment of history entry N's
+        transaction: the book just after the change that wrote it, every entry of that change included."""
+        known = moment_of(value)
+        return history_use_cases.moment_of_entry(self.unit_of_work, known) if isinstance(known, int) else known
+
     @contextmanager
     def _book(self, known_as_of: Moment | None) -> Iterator[UnitOfWorkFactory]:
         """The book now, or as it stood at `known_as_of` (rebuilt from the history)."""
         if known_as_of is None:
             yield self.unit_of_work
             return
-        with timetravel.book_as_of(self.unit_of_work, moment_of(known_as_of)) as book:
+        with timetravel.book_as_of(self.unit_of_work, self._moment(known_as_of)) as book:
             yield book
 
     def close(self) -> None:

@@ -600,14 +600,11 @@ class Store:
         self.insert_frame(History, entries)
 
     def latest_history(
-        self, entity: str, keys: Sequence[str] | None = None, at: dt.datetime | int | None = None
+        self, entity: str, keys: Sequence[str] | None = None, at: dt.datetime | None = None
     ) -> list[dict[str, Any]]:
-        """The newest entry of each record of `entity` (recorded by `at`, a moment or an entry's id, if given),
-        as dicts, by key."""
+        """The newest entry of each record of `entity` (recorded by `at`, if given), as dicts, by key."""
         newest = select(History.entity_key, func.max(History.id).label("id")).where(History.entity == entity)
-        if isinstance(at, int):
-            newest = newest.where(History.id <= at)
-        elif at is not None:
+        if at is not None:
             newest = newest.where(History.recorded_at <= at)
         columns = [c for c in History.__table__.columns]
         rows: list[Any] = []
@@ -628,16 +625,14 @@ class Store:
         self,
         entity: str | None = None,
         keys: Sequence[str] = (),
-        since: dt.datetime | int | None = None,
+        since: dt.datetime | None = None,
         until: dt.datetime | None = None,
     ) -> list[dict[str, Any]]:
         """History entries, newest first, filtered by entity, keys and a time window (`since` may be an id)."""
         query = select(*History.__table__.columns).order_by(History.id.desc())
         if entity is not None:
             query = query.where(History.entity == entity)
-        if isinstance(since, int):
-            query = query.where(History.id >= since)
-        elif since is not None:
+        if since is not None:
             query = query.where(History.recorded_at >= since)
         if until is not None:
             query = query.where(History.recorded_at <= until)
@@ -645,6 +640,10 @@ class Store:
             return [_history_dict(row) for row in self._run(query)]
         rows = [row for part in chunks(keys) for row in self._run(query.where(History.entity_key.in_(part)))]
         return sorted((_history_dict(row) for row in rows), key=lambda row: -row["id"])
+
+    def entry_moment(self, entry: int) -> dt.datetime | None:
+        moment = self._run(select(History.recorded_at).where(History.id == entry)).scalar()
+        return None if moment is None else as_utc(moment)
 
     def unrecorded_keys(self, entity: str) -> list[str]:
         """Keys of stored records of `entity` that have no history entry (stored before revision 0008)."""

@@ -67,7 +67,7 @@ Known = dt.datetime | int  # a moment (aware UTC), or a history entry's id: the 
 
 def parse_moment(text: str) -> Known:
     """A --known-as-of moment: an ISO 8601 date or date-time (without an offset it is UTC; a date alone is the
-    end of that day, what the ledger knew by then), or `#N`, just after history entry N."""
+    end of that day, what the ledger knew by then), or `#N`: just after the change of history entry N."""
     value = text.strip()
     if value.startswith("#") and value[1:].isdigit():
         return int(value[1:])
@@ -79,6 +79,6 @@ def parse_moment(text: str) -> Known:
     except ValueError:
         raise ValueError(
             f"{text!r}: expected an ISO 8601 date or date-time, such as 2026-11-30 or 2026-11-30T17:00:00Z, "
-            "or #N (just after history entry N)"
+            "or #N (just after the change that wrote history entry N)"
         ) from None
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -20,7 +20,7 @@ import pandas as pd
 from ledger.db.repository import Store
 from ledger.db.uow import UnitOfWorkFactory
 from ledger.domain.calendars import FiscalCalendar
-from ledger.domain.history import Action, Entity, Known, Provenance, Record, changed_fields, is_live
+from ledger.domain.history import Action, Entity, Provenance, Record, changed_fields, is_live
 from ledger.domain.money import format_minor
 from ledger.errors import NotFoundError
 from ledger.io.readers import read_records
@@ -30,10 +30,8 @@ RECORD_KINDS = "agreement, valuation, party or billing file"
 BEFORE_HISTORY = "in the ledger before its history began (schema revision 0008)"
 
 
-def known_text(at: Known) -> str:
-    """How a --known-as-of moment reads: "as known at 2026-11-30T17:00:00Z" or "as known after change #42"."""
-    if isinstance(at, int):
-        return f"as known after change #{at}"
+def known_text(at: dt.datetime) -> str:
+    """How a --known-as-of moment reads: "as known at 2026-11-30T17:00:00Z"."""
     return f"as known at {at.isoformat(timespec='seconds').replace('+00:00', 'Z')}"
 
 
@@ -222,7 +220,7 @@ def _iso(day: dt.date | str) -> str:
 
 
 def records_at(
-    store: Store, entity: Entity, at: Known | None = None, keys: Sequence[str] | None = None
+    store: Store, entity: Entity, at: dt.datetime | None = None, keys: Sequence[str] | None = None
 ) -> dict[str, Record]:
     """The records of `entity` (all, or those of `keys`) in the book as it stood at `at` (now if None), from
     the history alone, by key."""
@@ -276,7 +274,9 @@ def entries_frame(entries: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         for e in entries
     ]
     columns = ["id", "recorded_at", "entity", "key", "action", "author", "reason", "source", "sha256", "changes"]
-    return pd.DataFrame(rows, columns=[*columns, "record"])
+    frame = pd.DataFrame(rows, columns=[*columns, "record"], dtype=object)
+    frame["id"] = frame["id"].astype("int64")
+    return frame.where(frame.notna(), None)  # a missing reason or SHA-256 is None, never NaN
 
 
 def _where(file: str | None, line: int | None) -> str | None:
@@ -288,7 +288,7 @@ def _where(file: str | None, line: int | None) -> str | None:
 def history(
     uow_factory: UnitOfWorkFactory,
     keys: Sequence[str] = (),
-    since: Known | None = None,
+    since: dt.datetime | None = None,
     entity: Entity | None = None,
 ) -> pd.DataFrame:
     """The history entries (newest first) as a table; unknown keys are refused by name."""
@@ -321,7 +321,7 @@ class RecordState:
         return {Action.VOID: "void", Action.DELETE: "deleted", Action.UNINGEST: "withdrawn"}[self.action]
 
 
-def record_state(uow_factory: UnitOfWorkFactory, key: str, at: Known | None = None) -> RecordState:
+def record_state(uow_factory: UnitOfWorkFactory, key: str, at: dt.datetime | None = None) -> RecordState:
     """The newest history entry of `key` (recorded by `at`, if given); an agreement's key first, then a
     valuation's, a party's name or a billing file's SHA-256. Unknown keys are refused by name."""
     with uow_factory() as uow:
@@ -344,7 +344,16 @@ def incoming_relations(uow_factory: UnitOfWorkFactory, key: str) -> list[tuple[s
         return [(owner, kind) for owner, kind, target in uow.store.relations() if target == key]
 
 
-def void_agreements(uow_factory: UnitOfWorkFactory, at: Known | None = None) -> pd.DataFrame:
+def moment_of_entry(uow_factory: UnitOfWorkFactory, entry: int) -> dt.datetime:
+    """When history entry `entry` was recorded (the moment of its whole change); unknown ids are refused."""
+    with uow_factory() as uow:
+        moment = uow.store.entry_moment(entry)
+    if moment is None:
+        raise NotFoundError(f"no history entry #{entry} (ledger history lists them)")
+    return moment
+
+
+def void_agreements(uow_factory: UnitOfWorkFactory, at: dt.datetime | None = None) -> pd.DataFrame:
     """The void agreements (as of `at`) in the columns of the agreement listing (services.agreements):
     what `ledger agreements --include-void` adds, marked void."""
     with uow_factory() as uow:

@@ -193,7 +193,7 @@ def store_file(
     party_ids = _store_parties(store, data, summary)
     _store_agreements(store, data, party_ids, summary, progress, history)
     _store_valuations(store, data, party_ids, summary)
-    file, sha = data.path, data.sha256
+    file, sha = _source_of(data)
     party_lines = {p.value.name: p.line for p in data.parties}
     after = party_records(store)
     history.differences(Entity.PARTY, parties_before, after, source_file=file, sha256=sha, lines=party_lines)
@@ -201,6 +201,12 @@ def store_file(
         after = valuation_records(store, valuation_keys)
         lines = {v.value.key: v.line for v in data.valuations}
         history.differences(Entity.VALUATION, valuations_before, after, source_file=file, sha256=sha, lines=lines)
+
+
+def _source_of(data: LedgerFile) -> tuple[str | None, str | None]:
+    """The file and SHA-256 the history names as a record's source: none for records replayed from the
+    history itself (a restore, a past book), which come from no file."""
+    return (data.path, data.sha256) if data.sha256 is not None else (None, None)
 
 
 def _store_parties(store: Store, data: LedgerFile, summary: ImportSummary) -> dict[str, int]:
@@ -358,7 +364,8 @@ def _store_agreements(
     before = records_at(store, Entity.AGREEMENT, keys=frame.loc[is_changed, "agreement_id"].tolist())
     lines = dict(zip(frame["agreement_id"], frame["line"].astype(int), strict=True))
     after = {str(r["agreement_id"]): r for r in _as_stored(store, batch.only(set(written)), party_ids).to_records()}
-    history.differences(Entity.AGREEMENT, before, after, source_file=data.path, sha256=data.sha256, lines=lines)
+    file, sha = _source_of(data)
+    history.differences(Entity.AGREEMENT, before, after, source_file=file, sha256=sha, lines=lines if file else None)
 
 
 def _as_stored(store: Store, batch: AgreementBatch, party_ids: dict[str, int]) -> AgreementBatch:

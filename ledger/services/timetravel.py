@@ -11,6 +11,7 @@ at T, to the cent.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from ledger.db.engine import memory_engine, writing
 from ledger.db.models import Consumption, IngestFile
 from ledger.db.repository import Store, sqlite_moment
 from ledger.db.uow import UnitOfWork, UnitOfWorkFactory
-from ledger.domain.history import Entity, Known, Provenance
+from ledger.domain.history import Entity, Provenance
 from ledger.io.readers import read_records
 from ledger.progress import Progress, silent
 from ledger.services.history import HistoryWriter, known_text, records_at
@@ -35,7 +36,9 @@ REPLICA_URL = "sqlite://"  # in memory, private to this process
 
 
 @contextmanager
-def book_as_of(uow_factory: UnitOfWorkFactory, at: Known, progress: Progress = silent) -> Iterator[UnitOfWorkFactory]:
+def book_as_of(
+    uow_factory: UnitOfWorkFactory, at: dt.datetime, progress: Progress = silent
+) -> Iterator[UnitOfWorkFactory]:
     """A unit-of-work factory over the book as it stood at `at` (read it; writes go nowhere that lasts)."""
     with uow_factory() as uow:
         store = uow.store

@@ -69,6 +69,9 @@ def test_known_as_of_gives_the_old_schedule(tmp_path: Path) -> None:
     stamp = entries[0]["recorded_at"]
     assert ok("schedule", "--format", "csv", "--known-as-of", stamp, cwd=tmp_path).stdout == now
     assert "expected an ISO 8601 date" in refused("schedule", "--known-as-of", "last week", cwd=tmp_path)
+    assert "no history entry #999" in refused("schedule", "--known-as-of", "#999", cwd=tmp_path)
+    # #1 is the agreement's entry; its change (the first import) also wrote the two parties: all of it counts
+    assert ok("agreements", "-f", "csv", "--known-as-of", "#1", cwd=tmp_path).stdout.count("ACME-AWS") == 1
     for command in (["burn", "--as-of", "2026-06-30"], ["reconcile"], ["commitments"], ["cycles", "-f", "json"]):
         ok(*command, "--known-as-of", f"#{created}", cwd=tmp_path)
 
