@@ -92,12 +92,17 @@ def test_show_void_restore_delete(tmp_path: Path) -> None:
     shown = json.loads(ok("show", "ACME-AWS", "--format", "json", cwd=tmp_path).stdout)
     assert shown["state"] == "void" and shown["record"]["term_months"] == 24
     assert "not in the book" in refused("void", "ACME-AWS", "--reason", "x", cwd=tmp_path)
+    log = ok("show", "ACME-AWS", cwd=tmp_path).stdout  # the void's entry has no file: shown without one
+    assert "void" in log and "nan" not in log and "by alice: first report" in log
+    assert "nan" not in ok("history", cwd=tmp_path).stdout
     assert "VOID (binding)" in ok("agreements", "--include-void", cwd=tmp_path).stdout
     assert "ACME-AWS" not in ok("agreements", cwd=tmp_path).stdout
     assert "only with --format table" in refused("agreements", "--include-void", "-f", "csv", cwd=tmp_path)
     old = ok("agreements", "-f", "yaml", "--known-as-of", "2999-01-01", cwd=tmp_path).stdout
     assert "ACME-AWS" not in old  # void by then (a moment in the future is the book as it is now)
     ok("restore", "ACME-AWS", cwd=tmp_path)
+    restored = json.loads(ok("history", "ACME-AWS", "--format", "json", cwd=tmp_path).stdout)["history"][0]
+    assert (restored["action"], restored["source"], restored["sha256"]) == ("restore", None, None)
     assert "ACME-AWS" in ok("schedule", "--format", "csv", cwd=tmp_path).stdout
 
     done = ledger("delete", "ACME-AWS", cwd=tmp_path)  # no terminal to confirm on: refused
